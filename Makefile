@@ -1,0 +1,30 @@
+# sandhost: `make run` runs the demo on the embedded default, `make test` runs
+# every test. See README.md.
+GO      ?= go
+BIN     := bin
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: run test build bench vet fmt deps clean
+
+run: build
+	$(BIN)/host demo
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/host ./cmd/host
+
+# deps installs what the tests need that Go does not fetch (Debian packages).
+deps:
+	@command -v redis-server >/dev/null || { echo "installing redis-server"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+test: deps
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) test -race -timeout 20m ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,117 @@
+// Package testredis starts real redis-server processes on free loopback
+// ports for tests. It fails the test (it does not skip) when redis-server is
+// missing: `make test` and .ci/run install it.
+package testredis
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Server is a running redis-server.
+type Server struct {
+	t    testing.TB
+	Port int
+	cmd  *exec.Cmd
+}
+
+// Start starts a redis-server without persistence on a free port and stops
+// it when the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatalf("redis-server not found on PATH (apt-get install redis-server, or run `make test`): %v", err)
+	}
+	var lastErr error
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Server{t: t, Port: port}
+		if lastErr = s.start(); lastErr == nil {
+			t.Cleanup(s.Stop)
+			return s
+		}
+	}
+	t.Fatalf("start redis-server: %v", lastErr)
+	return nil
+}
+
+// URL is the redis:// URL of the server.
+func (s *Server) URL() string { return "redis://127.0.0.1:" + strconv.Itoa(s.Port) }
+
+func (s *Server) start() error {
+	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning")
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if ping(s.Port) == nil {
+			return nil
+		}
+		if s.cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // readiness poll, not synchronisation
+	}
+	s.cmd.Process.Kill()
+	s.cmd.Wait()
+	return fmt.Errorf("redis-server on port %d did not answer PING", s.Port)
+}
+
+// Stop kills the server (idempotent).
+func (s *Server) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+// Restart kills the server and starts an empty one on the same port, as a
+// crashed Redis without persistence comes back.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("restart redis-server: %v", err)
+	}
+}
+
+func ping(port int) error {
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+PONG") {
+		return fmt.Errorf("unexpected reply %q", line)
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

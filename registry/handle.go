@@ -1,0 +1,176 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sandhost/sandhost/registry/driver"
+)
+
+// Handle is a reference to a registered service. It is cheap, safe for
+// concurrent use, and stays valid while the service is registered.
+type Handle struct {
+	r    *Registry
+	spec driver.Spec
+}
+
+// Name is the service's name.
+func (h *Handle) Name() string { return h.spec.Name }
+
+// Spec is the service's spec as it was when the handle was obtained.
+func (h *Handle) Spec() Spec { return h.spec }
+
+// hostCheckInterval is how often a caller waiting on another host checks
+// that the owner is still alive.
+const hostCheckInterval = 500 * time.Millisecond
+
+// Call calls a method of the service. It reaches the owner wherever it
+// runs: directly when the owner is in this process, through the store
+// otherwise. Without a deadline on ctx the registry's call timeout applies.
+// Errors: ErrNotFound (the service is gone), ErrHostGone (its host died
+// while the call waited), ErrDeadlineExceeded, ErrUnknownMethod, or a
+// *ServiceError from the service's code.
+func (h *Handle) Call(ctx context.Context, method string, payload []byte) ([]byte, error) {
+	r := h.r
+	if v, ok := localHosts.Load(h.spec.Owner); ok {
+		if run := v.(*Registry).lookupRunning(h.spec.Name); run != nil {
+			if _, has := ctx.Deadline(); !has {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, r.cfg.callTimeout)
+				defer cancel()
+			}
+			out, err := run.call(ctx, method, payload)
+			if err != nil {
+				return nil, localError(h.spec.Name, method, err)
+			}
+			return out, nil
+		}
+	}
+	ctx, cancel := r.withTimeout(ctx)
+	defer cancel()
+	req := driver.Request{Queue: "svc:" + h.spec.Name, Method: method, Payload: payload}
+	resp, err := r.send(ctx, req, h.spec.Owner, h.spec.Name)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			r.forget(h.spec.Name)
+			return nil, fmt.Errorf("%w: service %q in namespace %q", ErrNotFound, h.spec.Name, r.ns)
+		}
+		return nil, fmt.Errorf("call %s.%s: %w", h.spec.Name, method, err)
+	}
+	if err := responseError(resp, h.spec.Name, method); err != nil {
+		return nil, err
+	}
+	return resp.Payload, nil
+}
+
+func localError(service, method string, err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
+		errors.Is(err, ErrNotFound), errors.Is(err, ErrUnknownMethod), errors.Is(err, ErrInvalid):
+		return fmt.Errorf("call %s.%s: %w", service, method, err)
+	}
+	return &ServiceError{Service: service, Method: method, Message: err.Error()}
+}
+
+func (r *Registry) forget(name string) {
+	r.mu.Lock()
+	delete(r.cache, name)
+	r.cacheVer++
+	r.mu.Unlock()
+}
+
+// send delivers a request through the backend and waits for its reply,
+// failing with ErrHostGone if the owner stops heartbeating meanwhile. When
+// service is set, liveness is judged by the service's current owner.
+func (r *Registry) send(ctx context.Context, req driver.Request, owner, service string) (driver.Response, error) {
+	req.ID = r.id + "." + strconv.FormatUint(r.seq.Add(1), 36)
+	if dl, ok := ctx.Deadline(); ok {
+		req.Deadline = dl
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var timer *time.Timer
+	check := func() {
+		alive, err := r.ownerAlive(ctx, owner, service)
+		if err == nil && !alive {
+			cancel(fmt.Errorf("%w: host %s stopped heartbeating", ErrHostGone, owner))
+			return
+		}
+		if ctx.Err() == nil {
+			timer.Reset(hostCheckInterval)
+		}
+	}
+	timer = time.AfterFunc(hostCheckInterval, check)
+	defer timer.Stop()
+	resp, err := r.be.Send(ctx, req)
+	if err != nil {
+		if c := context.Cause(ctx); c != nil && errors.Is(c, ErrHostGone) {
+			return resp, c
+		}
+		return resp, err
+	}
+	return resp, nil
+}
+
+func (r *Registry) ownerAlive(ctx context.Context, owner, service string) (bool, error) {
+	if service != "" {
+		sp, err := r.be.Lookup(ctx, service)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		owner = sp.Owner
+	}
+	return r.be.HostAlive(ctx, owner)
+}
+
+func responseError(resp driver.Response, service, method string) error {
+	wrap := func(sentinel error) error {
+		return fmt.Errorf("call %s.%s: %w: %s", service, method, sentinel, resp.Message)
+	}
+	switch resp.Code {
+	case "":
+		return nil
+	case driver.CodeDeadline:
+		return wrap(ErrDeadlineExceeded)
+	case driver.CodeNotFound:
+		return wrap(ErrNotFound)
+	case driver.CodeHostGone:
+		return wrap(ErrHostGone)
+	case driver.CodeExists:
+		return fmt.Errorf("%w: %s", ErrExists, resp.Message)
+	case codeMethod:
+		return wrap(ErrUnknownMethod)
+	case codeFactory:
+		return fmt.Errorf("%w: %s", ErrUnknownFactory, resp.Message)
+	case codeCapacity:
+		return fmt.Errorf("%w: %s", ErrNoCapacity, resp.Message)
+	case codeInvalid:
+		return wrap(ErrInvalid)
+	}
+	return &ServiceError{Service: service, Method: method, Message: resp.Message}
+}
+
+// CallJSON calls a method with in encoded as JSON and decodes the reply
+// into Out: one line per call for typed clients.
+func CallJSON[Out any](ctx context.Context, h *Handle, method string, in any) (Out, error) {
+	var out Out
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return out, fmt.Errorf("%w: encode %s.%s payload: %v", ErrInvalid, h.Name(), method, err)
+	}
+	res, err := h.Call(ctx, method, payload)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(res, &out); err != nil {
+		return out, fmt.Errorf("decode %s.%s reply into %T: %w", h.Name(), method, out, err)
+	}
+	return out, nil
+}

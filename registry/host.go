@@ -1,0 +1,371 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/sandhost/sandhost/registry/driver"
+)
+
+// running is a service this process runs.
+type running struct {
+	spec   driver.Spec
+	svc    Service
+	owned  bool // built by a factory here: stopping closes it
+	lim    *limiter
+	ready  chan struct{} // closed when constructed (or failed)
+	err    error         // construction error, set before ready closes
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (s *running) call(ctx context.Context, method string, payload []byte) ([]byte, error) {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+	if s.err != nil {
+		return nil, fmt.Errorf("%w: service %q failed to start", ErrNotFound, s.spec.Name)
+	}
+	if err := s.lim.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer s.lim.release(1)
+	return safeCall(ctx, s.svc, method, payload)
+}
+
+// safeCall turns a panicking service into an error for this one call.
+func safeCall(ctx context.Context, svc Service, method string, payload []byte) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("service panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return svc.Call(ctx, method, payload)
+}
+
+// startLocal claims the name for this host, constructs the service (unless
+// inst is given) and starts serving its queue.
+func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Service) (*Handle, error) {
+	var factory Factory
+	if inst == nil {
+		f, ok := lookupFactory(spec.Factory)
+		if !ok {
+			return nil, fmt.Errorf("%w %q on host %s (factories %v)", ErrUnknownFactory, spec.Factory, r.id, Factories())
+		}
+		factory = f
+	}
+	spec.Owner = r.id
+	run := &running{spec: spec, owned: inst == nil, lim: newLimiter(spec.MaxConcurrency), ready: make(chan struct{})}
+	run.ctx, run.cancel = context.WithCancel(r.ctx)
+
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if _, dup := r.services[spec.Name]; dup {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("%w: service %q in namespace %q; use Get to retrieve it", ErrExists, spec.Name, r.ns)
+	}
+	r.services[spec.Name] = run
+	r.mu.Unlock()
+
+	fail := func(err error) (*Handle, error) {
+		run.err = err
+		close(run.ready)
+		run.cancel()
+		r.mu.Lock()
+		if r.services[spec.Name] == run {
+			delete(r.services, spec.Name)
+		}
+		r.mu.Unlock()
+		return nil, err
+	}
+	claimed, err := r.be.Claim(ctx, spec)
+	if err != nil {
+		if errors.Is(err, ErrExists) {
+			err = fmt.Errorf("%w: service %q in namespace %q; use Get to retrieve it", ErrExists, spec.Name, r.ns)
+		}
+		return fail(err)
+	}
+	r.mu.Lock()
+	run.spec = claimed
+	r.mu.Unlock()
+	svc := inst
+	if svc == nil {
+		svc, err = factory(ctx, spec.Args)
+		if err == nil && svc == nil {
+			err = errors.New("factory returned a nil service")
+		}
+		if err != nil {
+			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			r.be.Release(rctx, spec.Name, r.id)
+			cancel()
+			return fail(fmt.Errorf("registry: construct %q with factory %q: %w", spec.Name, spec.Factory, err))
+		}
+	}
+	run.svc = svc
+	close(run.ready)
+	// Not in r.wg: a blocking read can outlast Close by up to a second
+	// (go-redis reads ignore cancellation); the loop then exits on its own.
+	go r.serve(run)
+	r.log.Debug("service started", "service", spec.Name, "factory", spec.Factory)
+	return &Handle{r: r, spec: claimed}, nil
+}
+
+// lookupRunning returns the local service of that name, if any.
+func (r *Registry) lookupRunning(name string) *running {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.services[name]
+}
+
+// serve pulls calls from the service's queue while it has free slots, so
+// calls beyond its max concurrency wait in the store, in order.
+func (r *Registry) serve(run *running) {
+	queue := "svc:" + run.spec.Name
+	for run.ctx.Err() == nil {
+		n, err := run.lim.waitFree(run.ctx)
+		if err != nil {
+			return
+		}
+		reqs, err := r.be.Receive(run.ctx, queue, r.id, min(n, 64))
+		if err != nil {
+			if run.ctx.Err() != nil {
+				return
+			}
+			if errors.Is(err, ErrNotFound) {
+				// The queue is gone: a reset, or a store that lost its
+				// data. The heartbeat tells which (and restores it).
+				r.beat(run.ctx)
+			} else {
+				r.log.Warn("receive failed", "service", run.spec.Name, "err", err)
+			}
+			sleepCtx(run.ctx, 100*time.Millisecond)
+			continue
+		}
+		if run.ctx.Err() != nil {
+			// Stopped while reading: answer rather than leave callers waiting.
+			for _, req := range reqs {
+				r.reply(req, driver.Response{ID: req.ID, Code: driver.CodeNotFound, Message: "service stopped"})
+			}
+			return
+		}
+		for _, req := range reqs {
+			go r.handle(run, req)
+		}
+	}
+}
+
+func (r *Registry) handle(run *running, req driver.Request) {
+	resp := r.execute(run.ctx, req, func(ctx context.Context) ([]byte, error) {
+		// Queue with in-process callers for a slot, in FIFO order.
+		if err := run.lim.acquire(ctx); err != nil {
+			return nil, err
+		}
+		defer run.lim.release(1)
+		return safeCall(ctx, run.svc, req.Method, req.Payload)
+	})
+	r.reply(req, resp)
+}
+
+// execute runs fn under the request's deadline and encodes the outcome.
+func (r *Registry) execute(ctx context.Context, req driver.Request, fn func(context.Context) ([]byte, error)) driver.Response {
+	if !req.Deadline.IsZero() {
+		if time.Now().After(req.Deadline) {
+			return driver.Response{ID: req.ID, Code: driver.CodeDeadline, Message: "deadline passed while queued"}
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
+		defer cancel()
+	}
+	out, err := fn(ctx)
+	return encodeResult(req.ID, out, err)
+}
+
+func encodeResult(id string, out []byte, err error) driver.Response {
+	resp := driver.Response{ID: id, Payload: out}
+	if err != nil {
+		resp.Payload = nil
+		resp.Message = err.Error()
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			resp.Code = driver.CodeDeadline
+		case errors.Is(err, ErrNotFound):
+			resp.Code = driver.CodeNotFound
+		case errors.Is(err, ErrExists):
+			resp.Code = driver.CodeExists
+		case errors.Is(err, ErrUnknownMethod):
+			resp.Code = codeMethod
+		case errors.Is(err, ErrUnknownFactory):
+			resp.Code = codeFactory
+		case errors.Is(err, ErrNoCapacity):
+			resp.Code = codeCapacity
+		case errors.Is(err, ErrInvalid):
+			resp.Code = codeInvalid
+		default:
+			resp.Code = driver.CodeFailed
+		}
+	}
+	return resp
+}
+
+// Codes of this package's own errors, beside the driver's.
+const (
+	codeMethod   = "method"
+	codeFactory  = "factory"
+	codeCapacity = "capacity"
+	codeInvalid  = "invalid"
+)
+
+func (r *Registry) reply(req driver.Request, resp driver.Response) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.be.Reply(ctx, req, resp); err != nil {
+		r.log.Warn("reply failed", "queue", req.Queue, "err", err)
+	}
+}
+
+// stopService stops a local service: no new calls are taken, and a service
+// built here is closed.
+func (r *Registry) stopService(name, why string) {
+	r.mu.Lock()
+	run, ok := r.services[name]
+	if ok {
+		delete(r.services, name)
+	}
+	r.mu.Unlock()
+	if !ok {
+		return
+	}
+	run.cancel()
+	<-run.ready
+	if run.owned && run.svc != nil {
+		if err := closeService(run.svc); err != nil {
+			r.log.Warn("service close failed", "service", name, "err", err)
+		}
+	}
+	r.log.Debug("service stopped", "service", name, "why", why)
+}
+
+func (r *Registry) stopAll(why string) {
+	r.mu.Lock()
+	names := make([]string, 0, len(r.services))
+	for n := range r.services {
+		names = append(names, n)
+	}
+	r.mu.Unlock()
+	for _, n := range names {
+		r.stopService(n, why)
+	}
+}
+
+// beat refreshes the heartbeat and re-asserts the services this host owns;
+// it stops those the store says are no longer ours.
+func (r *Registry) beat(ctx context.Context) error {
+	r.beatMu.Lock()
+	defer r.beatMu.Unlock()
+	r.mu.Lock()
+	info := r.info
+	info.Used = r.usedLocked()
+	info.Services = len(r.services)
+	owned := make([]driver.Spec, 0, len(r.services))
+	for _, s := range r.services {
+		if s.spec.Generation != "" {
+			owned = append(owned, s.spec)
+		}
+	}
+	r.mu.Unlock()
+	stop, err := r.be.Beat(ctx, info, r.cfg.ttl, owned)
+	if err != nil {
+		return err
+	}
+	for _, name := range stop {
+		r.stopService(name, "reset or taken over")
+	}
+	return nil
+}
+
+func (r *Registry) heartbeatLoop() {
+	defer r.wg.Done()
+	t := time.NewTicker(r.cfg.ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(r.ctx, r.cfg.ttl/3)
+		if err := r.beat(ctx); err != nil && r.ctx.Err() == nil {
+			r.log.Warn("heartbeat failed", "err", err)
+		}
+		// Every host reaps: whoever notices a dead host first removes its
+		// services, so they vanish within about one TTL.
+		if err := r.be.Reap(ctx); err != nil && r.ctx.Err() == nil {
+			r.log.Warn("reap failed", "err", err)
+		}
+		cancel()
+	}
+}
+
+// controlLoop serves this host's control queue: placement of services by
+// other processes.
+func (r *Registry) controlLoop() {
+	queue := "host:" + r.id
+	for r.ctx.Err() == nil {
+		reqs, err := r.be.Receive(r.ctx, queue, r.id, 16)
+		if err != nil {
+			if r.ctx.Err() != nil {
+				return
+			}
+			if errors.Is(err, ErrNotFound) {
+				r.beat(r.ctx) // recreates the control queue
+			} else {
+				r.log.Warn("control receive failed", "err", err)
+			}
+			sleepCtx(r.ctx, 100*time.Millisecond)
+			continue
+		}
+		for _, req := range reqs {
+			go r.control(req)
+		}
+	}
+}
+
+func (r *Registry) control(req driver.Request) {
+	resp := r.execute(r.ctx, req, func(ctx context.Context) ([]byte, error) {
+		if req.Method != "start" {
+			return nil, fmt.Errorf("%w %q on host control queue", ErrUnknownMethod, req.Method)
+		}
+		var spec driver.Spec
+		if err := json.Unmarshal(req.Payload, &spec); err != nil {
+			return nil, fmt.Errorf("%w: spec: %v", ErrInvalid, err)
+		}
+		if !spec.Resources.Fits(r.free()) {
+			return nil, fmt.Errorf("%w: host %s has %+v free, service %q needs %+v", ErrNoCapacity, r.id, r.free(), spec.Name, spec.Resources)
+		}
+		h, err := r.startLocal(ctx, spec, nil)
+		if err != nil {
+			return nil, err
+		}
+		r.beat(ctx) // advertise the new load at once
+		return json.Marshal(h.spec)
+	})
+	r.reply(req, resp)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
