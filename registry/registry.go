@@ -43,15 +43,15 @@ import (
 // for concurrent use. Unless opened with [ClientOnly], it is also a host: it
 // heartbeats and runs the services it registers.
 type Registry struct {
-	cfg  config
-	ns   string
-	be   driver.Backend
+	cfg config
+	ns  string
+	be  driver.Backend
 	// store identifies the store and namespace within this process (the
 	// DSN as given plus the namespace).
 	store string
-	id   string
-	log  *slog.Logger
-	info driver.HostInfo
+	id    string
+	log   *slog.Logger
+	info  driver.HostInfo
 
 	ctx    context.Context // background loops; cancelled by Close
 	cancel context.CancelFunc
