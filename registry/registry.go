@@ -127,7 +127,14 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Registry, error) {
 		return nil, fmt.Errorf("registry: watch: %w", err)
 	}
 	r.wg.Add(1)
-	go r.watch(events)
+	live := make(chan struct{})
+	go r.watch(events, live)
+	// Wait for the change feed to be live so the first Get can be cached.
+	select {
+	case <-live:
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+	}
 
 	if !cfg.clientOnly {
 		if err := r.beat(ctx); err != nil {
@@ -530,9 +537,13 @@ func (r *Registry) withTimeout(ctx context.Context) (context.Context, context.Ca
 
 // watch applies the change feed: it keeps the Get cache coherent and stops
 // local services when the namespace is reset.
-func (r *Registry) watch(events <-chan driver.Event) {
+func (r *Registry) watch(events <-chan driver.Event, live chan struct{}) {
 	defer r.wg.Done()
 	for ev := range events {
+		if live != nil && ev.Kind == driver.Resync {
+			close(live)
+			live = nil
+		}
 		r.mu.Lock()
 		r.cacheVer++
 		switch ev.Kind {

@@ -3,14 +3,12 @@
 package test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,11 +17,10 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/sandhost/sandhost/internal/testhost"
 	"github.com/sandhost/sandhost/internal/testredis"
 	"github.com/sandhost/sandhost/registry"
 )
-
-var hostBin string
 
 type quiet struct{}
 
@@ -31,79 +28,18 @@ func (quiet) Printf(context.Context, string, ...any) {}
 
 func TestMain(m *testing.M) {
 	goredis.SetLogger(quiet{})
-	dir, err := os.MkdirTemp("", "sandhost-test")
-	if err != nil {
-		panic(err)
-	}
-	hostBin = filepath.Join(dir, "host")
-	build := exec.Command("go", "build", "-o", hostBin, "../cmd/host")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build host:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
-// hostProc is a running `host serve` process.
-type hostProc struct {
-	ID  string
-	cmd *exec.Cmd
-}
-
-// startHost starts `host serve` and waits for its "ready" line.
-func startHost(t *testing.T, redisURL, ns string, extra ...string) *hostProc {
+func startHost(t *testing.T, redisURL, ns string, extra ...string) *testhost.Proc {
 	t.Helper()
-	args := append([]string{"serve", "--redis", redisURL, "--namespace", ns}, extra...)
-	cmd := exec.Command(hostBin, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &hostProc{cmd: cmd}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("host exited before ready: %s", stderr.String())
-			}
-			if f := strings.Fields(l); len(f) > 1 && f[0] == "host" {
-				h.ID = f[1]
-			}
-			if l == "ready" {
-				go func() {
-					for range lines {
-					}
-				}()
-				return h
-			}
-		case <-timeout:
-			t.Fatalf("host not ready after 20s: %s", stderr.String())
-		}
-	}
+	return testhost.Start(t, redisURL, ns, extra...)
 }
 
 // cli runs the host CLI as a client process.
 func cli(t *testing.T, redisURL, ns string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(hostBin, args...)
+	cmd := exec.Command(testhost.Binary(t), args...)
 	cmd.Env = append(os.Environ(), "SANDHOST_REDIS="+redisURL, "SANDHOST_NAMESPACE="+ns)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
@@ -347,7 +283,7 @@ func TestKilledHostServicesVanish(t *testing.T) {
 	_ = survivor
 
 	// Freeze the owner of sa, send a call that can only wait, then kill it.
-	victim.cmd.Process.Signal(syscall.SIGSTOP)
+	victim.Cmd.Process.Signal(syscall.SIGSTOP)
 	type result struct {
 		e    string
 		code int
@@ -367,8 +303,8 @@ func TestKilledHostServicesVanish(t *testing.T) {
 	if res.code != 1 || !(strings.Contains(res.e, "host gone") || strings.Contains(res.e, "not found")) || res.took > 10*time.Second {
 		t.Fatalf("waiting call: exit %d after %v: %q; want a host-gone error well before its 30s deadline", res.code, res.took, res.e)
 	}
-	victim.cmd.Process.Kill()
-	victim.cmd.Wait()
+	victim.Cmd.Process.Kill()
+	victim.Cmd.Wait()
 	if got := strings.TrimSpace(mustCLI(t, url, "k", "call", "sb", "get")); got != "2" {
 		t.Fatalf("survivor's service = %s", got)
 	}
