@@ -16,14 +16,15 @@ import (
 
 // Server is a running redis-server.
 type Server struct {
-	t    testing.TB
-	Port int
-	cmd  *exec.Cmd
+	t     testing.TB
+	Port  int
+	cmd   *exec.Cmd
+	extra []string
 }
 
 // Start starts a redis-server without persistence on a free port and stops
 // it when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, extraArgs ...string) *Server {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatalf("redis-server not found on PATH (apt-get install redis-server, or run `make test`): %v", err)
@@ -34,7 +35,7 @@ func Start(t testing.TB) *Server {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &Server{t: t, Port: port}
+		s := &Server{t: t, Port: port, extra: extraArgs}
 		if lastErr = s.start(); lastErr == nil {
 			t.Cleanup(s.Stop)
 			return s
@@ -48,8 +49,9 @@ func Start(t testing.TB) *Server {
 func (s *Server) URL() string { return "redis://127.0.0.1:" + strconv.Itoa(s.Port) }
 
 func (s *Server) start() error {
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning")
+	args := append([]string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--save", "",
+		"--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"}, s.extra...)
+	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
 		return err
 	}
@@ -94,6 +96,8 @@ func ping(port int) error {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Second))
+	// An unauthenticated PING gets -NOAUTH from a server with a password:
+	// that too says it is up.
 	if _, err := c.Write([]byte("PING\r\n")); err != nil {
 		return err
 	}
@@ -101,7 +105,7 @@ func ping(port int) error {
 	if err != nil {
 		return err
 	}
-	if !strings.HasPrefix(line, "+PONG") {
+	if !strings.HasPrefix(line, "+PONG") && !strings.HasPrefix(line, "-NOAUTH") {
 		return fmt.Errorf("unexpected reply %q", line)
 	}
 	return nil

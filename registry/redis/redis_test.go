@@ -1,0 +1,80 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sandhost/sandhost/internal/testredis"
+	"github.com/sandhost/sandhost/registry/driver"
+)
+
+func TestNewClientForms(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"redis://127.0.0.1:6379/2":                            "*redis.Client",
+		"rediss://user:pw@example.com:6380":                   "*redis.Client",
+		"redis://a:7000?addr=b:7000&addr=c:7000":              "*redis.ClusterClient",
+		"redis://sentinel1:26379?master_name=mymaster":        "*redis.Client", // a failover client
+		"redis://127.0.0.1:6379?pool_size=5&dial_timeout=1s": "*redis.Client",
+	} {
+		c, err := NewClient(dsn)
+		if err != nil {
+			t.Errorf("NewClient(%q): %v", dsn, err)
+			continue
+		}
+		got := typeName(c)
+		if got != want {
+			t.Errorf("NewClient(%q) is %s, want %s", dsn, got, want)
+		}
+		c.Close()
+	}
+	if _, err := NewClient("redis://h:1?bogus=1"); err == nil {
+		t.Error("unknown DSN option accepted")
+	}
+	c, _ := NewClient("rediss://u:secret@example.com:6380")
+	o := c.(*goredis.Client).Options()
+	if o.TLSConfig == nil || o.Password != "secret" || o.Username != "u" {
+		t.Errorf("rediss DSN lost TLS or credentials: %+v", o)
+	}
+	c.Close()
+}
+
+func typeName(c goredis.UniversalClient) string {
+	switch c.(type) {
+	case *goredis.ClusterClient:
+		return "*redis.ClusterClient"
+	case *goredis.Client:
+		return "*redis.Client"
+	}
+	return "other"
+}
+
+func TestPasswordProtectedRedis(t *testing.T) {
+	rs := testredis.Start(t, "--requirepass", "s3cret")
+	ctx := context.Background()
+	_, err := Driver{}.Open(ctx, rs.URL(), "ns")
+	if err == nil || !strings.Contains(err.Error(), "NOAUTH") && !strings.Contains(err.Error(), "auth") {
+		t.Fatalf("open without password: %v, want an auth error", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Fatal("error leaks the password")
+	}
+	url := strings.Replace(rs.URL(), "redis://", "redis://:s3cret@", 1)
+	b, err := Driver{}.Open(ctx, url, "ns")
+	if err != nil {
+		t.Fatalf("open with password: %v", err)
+	}
+	defer b.Close()
+	if _, err := b.Claim(ctx, driver.Spec{Name: "x", Owner: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Claim(ctx, driver.Spec{Name: "x", Owner: "h"}); !errors.Is(err, driver.ErrExists) {
+		t.Fatalf("second claim: %v", err)
+	}
+	if strings.Contains(b.Addr(), "s3cret") {
+		t.Fatalf("Addr leaks the password: %s", b.Addr())
+	}
+}
