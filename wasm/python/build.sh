@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Builds CPython for wasm32-wasi from Debian's source packages with Debian's
+# clang-19, and installs into the cache:
+#
+#   $SANDHOST_CACHE/python-wasm/<key>/python.wasm     embedding build (reactor), stripped
+#   $SANDHOST_CACHE/python-wasm/<key>/lib/python3.13  the stdlib with .pyc
+#   $SANDHOST_CACHE/python-wasm/<key>/manifest.txt    versions, sizes, build time
+#   $SANDHOST_CACHE/python-wasm/current -> <key>
+#
+# <key> hashes this recipe (this script, sandhost_embed.c, versions.txt), so
+# a second run with the same recipe does nothing. SANDHOST_CACHE defaults to
+# ~/.cache/sandhost. Needs root for apt-get (toolchain packages only; the
+# newer wasi-libc is unpacked privately, nothing else is installed).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${SANDHOST_CACHE:-$HOME/.cache/sandhost}
+key=$(cat "$here/build.sh" "$here/sandhost_embed.c" "$here/versions.txt" | sha256sum | cut -c1-16)
+out=$cache/python-wasm/$key
+jobs=$(nproc)
+t_start=$(date +%s)
+
+step() { printf '[python-wasm %4ss] %s\n' "$(( $(date +%s) - t_start ))" "$*"; }
+# run LOG CMD...: runs quietly into a log; on failure shows its tail.
+run() {
+  local log=$1; shift
+  if ! "$@" >"$log" 2>&1; then
+    echo "python-wasm: failed: $*" >&2
+    echo "---- last lines of $log ----" >&2
+    tail -n 40 "$log" >&2
+    exit 1
+  fi
+}
+
+if [ -f "$out/manifest.txt" ] && [ -f "$out/python.wasm" ]; then
+  ln -sfn "$key" "$cache/python-wasm/current"
+  echo "python-wasm: cached build $key ($out)"
+  exit 0
+fi
+
+# shellcheck source=/dev/null
+. "$here/versions.txt"
+work=$cache/build/$key
+mkdir -p "$work"
+cd "$work"
+logs=$work/logs
+mkdir -p "$logs"
+
+step "toolchain: clang-19, lld-19, llvm-19, wasm32 builtins (apt)"
+pkgs="clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 make pkg-config tcl zip dpkg-dev xz-utils"
+missing=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null | awk '$NF!="installed"{print $1}'; \
+  for p in $pkgs; do dpkg-query -W "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$(echo "$missing" | tr -d '[:space:]')" ]; then
+  run "$logs/apt-install.log" apt-get update -qq
+  run "$logs/apt-install.log" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(echo "$missing" | sort -u)
+fi
+
+step "sources: a private APT configuration for $SOURCE_SUITE"
+apt_dir=$work/apt
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/sources.list.d"
+cat >"$apt_dir/sources.list.d/debian.sources" <<SRC
+Types: deb deb-src
+URIs: http://deb.debian.org/debian
+Suites: $SOURCE_SUITE
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+cat >"$apt_dir/apt.conf" <<CONF
+Dir::Etc::SourceList "/dev/null";
+Dir::Etc::SourceParts "$apt_dir/sources.list.d";
+Dir::State::Lists "$apt_dir/lists";
+Dir::Cache "$apt_dir/cache";
+Dir::Cache::Archives "$apt_dir/cache/archives";
+APT::Get::AllowUnauthenticated "false";
+CONF
+export APT_CONFIG=$apt_dir/apt.conf
+run "$logs/apt-update.log" apt-get update
+mkdir -p src && cd src
+for p in $SOURCE_PACKAGES; do
+  name=${p%%=*}
+  spec=$p
+  [ "$spec" = "$name" ] && spec="$name/$SOURCE_SUITE"
+  step "download source $spec"
+  # For some packages only the orig tarball downloads (the .dsc 404s on the
+  # mirror); that is all the build needs, so judge by the tarball.
+  apt-get source --download-only "$spec" >"$logs/source-$name.log" 2>&1 || true
+  if ! ls "${name}"_*.orig.tar.* >/dev/null 2>&1; then
+    echo "python-wasm: could not download the source of $spec" >&2
+    tail -n 20 "$logs/source-$name.log" >&2
+    exit 1
+  fi
+done
+step "download wasi-libc from $SOURCE_SUITE"
+run "$logs/wasi-libc.log" apt-get download "wasi-libc/$SOURCE_SUITE"
+cd "$work"
+unset APT_CONFIG
+
+# orig NAME: the upstream tarball of a source package (not its signature).
+orig() { ls src/"$1"_*.orig.tar.* | grep -v '\.asc$' | head -n 1; }
+
+sysroot=$work/sysroot
+rm -rf "$sysroot" && mkdir -p "$sysroot"
+dpkg -x src/wasi-libc_*.deb "$sysroot"
+pyver=$(orig python3.13 | sed -E 's/.*python3.13_([^.]+\.[^.]+\.[^.]+)\.orig.*/\1/')
+pydeb=$(ls src/python3.13_*.dsc 2>/dev/null | sed -E 's/.*python3.13_(.*)\.dsc/\1/' || true)
+step "CPython $pyver (Debian ${pydeb:-?}), wasi-libc $(ls src/wasi-libc_*.deb | sed -E 's/.*wasi-libc_([^_]+)_.*/\1/')"
+
+CC_WASM="clang-19 --target=wasm32-wasi --sysroot=$sysroot/usr"
+deps=$work/deps
+rm -rf "$deps" && mkdir -p "$deps/lib/pkgconfig" "$deps/include"
+export AR=llvm-ar-19 RANLIB=llvm-ranlib-19
+
+step "zlib"
+rm -rf zlib && mkdir zlib && tar -xf "$(orig zlib)" -C zlib --strip-components=1
+(cd zlib && run "$logs/zlib.log" env CC="$CC_WASM" CFLAGS="-O2" CHOST=wasm32 ./configure --static --prefix="$deps" \
+  && run "$logs/zlib-make.log" make -j"$jobs" libz.a && run "$logs/zlib-install.log" make install)
+
+step "bzip2"
+rm -rf bzip2 && mkdir bzip2 && tar -xf "$(orig bzip2)" -C bzip2 --strip-components=1
+(cd bzip2 && for f in blocksort huffman crctable randtable compress decompress bzlib; do
+   $CC_WASM -O2 -D_FILE_OFFSET_BITS=64 -c $f.c -o $f.o; done \
+ && $AR rcs "$deps/lib/libbz2.a" blocksort.o huffman.o crctable.o randtable.o compress.o decompress.o bzlib.o \
+ && cp bzlib.h "$deps/include/")
+cat >"$deps/lib/pkgconfig/bzip2.pc" <<PC
+prefix=$deps
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+Name: bzip2
+Description: bzip2
+Version: 1.0.8
+Libs: -L\${libdir} -lbz2
+Cflags: -I\${includedir}
+PC
+
+step "liblzma"
+rm -rf xz && mkdir xz && tar -xf "$(orig xz-utils)" -C xz --strip-components=1
+(cd xz && run "$logs/xz.log" env CC="$CC_WASM" CFLAGS="-O2" ./configure --host=wasm32-wasi --prefix="$deps" \
+   --disable-shared --enable-static --disable-threads --disable-xz --disable-xzdec --disable-lzmadec \
+   --disable-lzmainfo --disable-scripts --disable-doc --disable-nls \
+ && run "$logs/xz-make.log" make -j"$jobs" -C src/liblzma && run "$logs/xz-install.log" make -C src/liblzma install)
+
+step "sqlite3 (amalgamation)"
+rm -rf sqlite && mkdir sqlite && tar -xf "$(orig sqlite3)" -C sqlite --strip-components=1
+(cd sqlite && { [ -f sqlite3.c ] || { run "$logs/sqlite-conf.log" ./configure && run "$logs/sqlite-amal.log" make sqlite3.c; }; } \
+ && $CC_WASM -O2 -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_WAL -DSQLITE_OMIT_SHARED_CACHE \
+    -D_WASI_EMULATED_MMAN -D_WASI_EMULATED_GETPID -D_WASI_EMULATED_PROCESS_CLOCKS -c sqlite3.c -o sqlite3.o \
+ && $AR rcs "$deps/lib/libsqlite3.a" sqlite3.o && cp sqlite3.h sqlite3ext.h "$deps/include/")
+cat >"$deps/lib/pkgconfig/sqlite3.pc" <<PC
+prefix=$deps
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+Name: SQLite
+Description: SQL database engine
+Version: 3
+Libs: -L\${libdir} -lsqlite3 -lwasi-emulated-mman
+Cflags: -I\${includedir}
+PC
+
+step "CPython source and Debian's security patches"
+rm -rf cpython && mkdir cpython && tar -xf "$(orig python3.13)" -C cpython --strip-components=1
+if ls src/python3.13_*.debian.tar.* >/dev/null 2>&1; then
+  mkdir -p debian-py && tar -xf src/python3.13_*.debian.tar.* -C debian-py
+  applied=0
+  for p in $(grep -iE '^[^#]*cve' debian-py/debian/patches/series 2>/dev/null | awk '{print $1}'); do
+    if patch -d cpython -p1 --forward --silent <"debian-py/debian/patches/$p" >>"$logs/patches.log" 2>&1; then
+      applied=$((applied + 1))
+    else
+      echo "python-wasm: patch $p does not apply; skipped" | tee -a "$logs/patches.log"
+    fi
+  done
+  step "applied $applied security patch(es)"
+fi
+
+step "native build python (configure ~25 s, make ~150 s)"
+mkdir -p cpython/cross-build/build
+(cd cpython/cross-build/build && run "$logs/native-configure.log" ../../configure --prefix="$work/native" \
+  && run "$logs/native-make.log" make -j"$jobs")
+buildpy=$work/cpython/cross-build/build/python
+
+step "cross build for wasm32-wasi (configure ~50 s, make ~60 s)"
+mkdir -p cpython/cross-build/wasm32-wasi
+(cd cpython/cross-build/wasm32-wasi && run "$logs/wasm-configure.log" env \
+   CONFIG_SITE=../../Tools/wasm/config.site-wasm32-wasi \
+   CC="$CC_WASM" CXX="clang++-19 --target=wasm32-wasi --sysroot=$sysroot/usr" \
+   PKG_CONFIG_LIBDIR="$deps/lib/pkgconfig" PKG_CONFIG_PATH= \
+   CFLAGS="-O2" LDFLAGS="-L$deps/lib" CPPFLAGS="-I$deps/include" \
+   ac_cv_func_clock_nanosleep=no ac_cv_lib_rt_clock_nanosleep=no \
+   ../../configure --host=wasm32-wasip1 --build="$(../../config.guess)" --with-build-python="$buildpy" \
+     --with-pymalloc --disable-test-modules --prefix=/usr/local \
+ && run "$logs/wasm-make.log" make -j"$jobs")
+wb=$work/cpython/cross-build/wasm32-wasi
+
+step "link the embedding module (reactor)"
+libs=(libpython3.13.a)
+for a in Modules/_decimal/libmpdec/libmpdec.a Modules/_hacl/libHacl_Hash_SHA2.a Modules/expat/libexpat.a; do
+  [ -f "$wb/$a" ] && libs+=("$a")
+done
+(cd "$wb" && run "$logs/link.log" $CC_WASM -O2 -I. -I../../Include -I../../Include/internal \
+   -mexec-model=reactor -z stack-size=8388608 -Wl,--stack-first -Wl,--initial-memory=20971520 \
+   -Wl,--export=__stack_pointer -Wl,--export=_PyRuntime \
+   "$here/sandhost_embed.c" "${libs[@]}" \
+   -L"$deps/lib" -lz -lbz2 -llzma -lsqlite3 \
+   -ldl -lwasi-emulated-signal -lwasi-emulated-getpid -lwasi-emulated-process-clocks -lwasi-emulated-mman -lm \
+   -o python-reactor.wasm)
+
+stage=$cache/python-wasm/.stage-$key
+rm -rf "$stage" && mkdir -p "$stage/lib"
+llvm-strip-19 --strip-debug "$wb/python-reactor.wasm" -o "$stage/python.wasm"
+llvm-strip-19 --strip-debug "$wb/python.wasm" -o "$stage/python-command.wasm"
+
+step "stdlib with .pyc"
+cp -a cpython/Lib "$stage/lib/python3.13"
+rm -rf "$stage/lib/python3.13/"{test,idlelib,tkinter,turtledemo,ensurepip,lib2to3,pydoc_data,site-packages}
+find "$stage/lib/python3.13" -name '__pycache__' -prune -exec rm -rf {} +
+# The sysconfig data of the wasm build (imported by sysconfig/site).
+cp "$wb"/build/lib.wasi-wasm32-3.13/_sysconfigdata_*.py "$stage/lib/python3.13/" 2>/dev/null || true
+run "$logs/compileall.log" "$buildpy" -E -s -m compileall -q -j "$jobs" -o 0 --invalidation-mode unchecked-hash "$stage/lib/python3.13"
+# Lib/test stays available for mounting (CPython's regression tests).
+cp -a cpython/Lib/test "$stage/lib-test" 2>/dev/null || true
+
+t_end=$(date +%s)
+{
+  echo "key=$key"
+  echo "cpython=$pyver"
+  echo "debian_python3.13=${pydeb:-unknown}"
+  for f in src/*.dsc src/*.deb; do [ -e "$f" ] && echo "source=$(basename "$f")"; done
+  echo "build_seconds=$((t_end - t_start))"
+  echo "python_wasm_bytes=$(stat -c %s "$stage/python.wasm")"
+  echo "python_wasm_gzip_bytes=$(gzip -9c "$stage/python.wasm" | wc -c)"
+  echo "stdlib_bytes=$(du -sb "$stage/lib" | cut -f1)"
+  echo "built=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} >"$stage/manifest.txt"
+rm -rf "$out" && mv "$stage" "$out"
+ln -sfn "$key" "$cache/python-wasm/current"
+step "done: $out"
+cat "$out/manifest.txt"
