@@ -7,15 +7,18 @@
 #   $SANDHOST_CACHE/python-wasm/<key>/manifest.txt    versions, sizes, build time
 #   $SANDHOST_CACHE/python-wasm/current -> <key>
 #
-# <key> hashes this recipe (this script, sandhost_embed.c, versions.txt), so
-# a second run with the same recipe does nothing. SANDHOST_CACHE defaults to
+# <key> hashes the recipe (this script, versions.txt and sandhost_embed.c), so
+# a second run with the same recipe does nothing; the CPython build tree is
+# kept under $SANDHOST_CACHE/build/<cpython key> (this script and versions.txt
+# only), so a change to sandhost_embed.c only relinks (seconds). SANDHOST_CACHE defaults to
 # ~/.cache/sandhost. Needs root for apt-get (toolchain packages only; the
 # newer wasi-libc is unpacked privately, nothing else is installed).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SANDHOST_CACHE:-$HOME/.cache/sandhost}
-key=$(cat "$here/build.sh" "$here/sandhost_embed.c" "$here/versions.txt" | sha256sum | cut -c1-16)
+cpkey=$(cat "$here/build.sh" "$here/versions.txt" | sha256sum | cut -c1-16)
+key=$( (echo "$cpkey"; cat "$here/sandhost_embed.c") | sha256sum | cut -c1-16)
 out=$cache/python-wasm/$key
 jobs=$(nproc)
 t_start=$(date +%s)
@@ -40,11 +43,13 @@ fi
 
 # shellcheck source=/dev/null
 . "$here/versions.txt"
-work=$cache/build/$key
+work=$cache/build/$cpkey
 mkdir -p "$work"
 cd "$work"
 logs=$work/logs
 mkdir -p "$logs"
+# orig NAME: the upstream tarball of a source package (not its signature).
+orig() { ls src/"$1"_*.orig.tar.* | grep -v '\.asc$' | head -n 1; }
 
 step "toolchain: clang-19, lld-19, llvm-19, wasm32 builtins (apt)"
 pkgs="clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 make pkg-config tcl zip dpkg-dev xz-utils"
@@ -55,6 +60,7 @@ if [ -n "$(echo "$missing" | tr -d '[:space:]')" ]; then
   run "$logs/apt-install.log" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(echo "$missing" | sort -u)
 fi
 
+if [ ! -f "$work/.cpython-built" ]; then
 step "sources: a private APT configuration for $SOURCE_SUITE"
 apt_dir=$work/apt
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/sources.list.d"
@@ -94,9 +100,6 @@ step "download wasi-libc from $SOURCE_SUITE"
 run "$logs/wasi-libc.log" apt-get download "wasi-libc/$SOURCE_SUITE"
 cd "$work"
 unset APT_CONFIG
-
-# orig NAME: the upstream tarball of a source package (not its signature).
-orig() { ls src/"$1"_*.orig.tar.* | grep -v '\.asc$' | head -n 1; }
 
 sysroot=$work/sysroot
 rm -rf "$sysroot" && mkdir -p "$sysroot"
@@ -188,6 +191,16 @@ mkdir -p cpython/cross-build/wasm32-wasi
    ../../configure --host=wasm32-wasip1 --build="$(../../config.guess)" --with-build-python="$buildpy" \
      --with-pymalloc --disable-test-modules --prefix=/usr/local \
  && run "$logs/wasm-make.log" make -j"$jobs")
+touch "$work/.cpython-built"
+else
+  step "CPython build tree cached ($work); relinking only"
+fi
+pyver=$(orig python3.13 | sed -E 's/.*python3.13_([^.]+\.[^.]+\.[^.]+)\.orig.*/\1/')
+pydeb=$(ls src/python3.13_*.dsc 2>/dev/null | sed -E 's/.*python3.13_(.*)\.dsc/\1/' || true)
+sysroot=$work/sysroot
+deps=$work/deps
+CC_WASM="clang-19 --target=wasm32-wasi --sysroot=$sysroot/usr"
+buildpy=$work/cpython/cross-build/build/python
 wb=$work/cpython/cross-build/wasm32-wasi
 
 step "link the embedding module (reactor)"
@@ -221,6 +234,7 @@ cp -a cpython/Lib/test "$stage/lib-test" 2>/dev/null || true
 t_end=$(date +%s)
 {
   echo "key=$key"
+  echo "cpython_build_key=$cpkey"
   echo "cpython=$pyver"
   echo "debian_python3.13=${pydeb:-unknown}"
   for f in src/*.dsc src/*.deb; do [ -e "$f" ] && echo "source=$(basename "$f")"; done

@@ -3,7 +3,9 @@
  * The host calls exported functions instead of talking over stdin/stdout, so
  * nothing user code prints, reads or writes can reach the channel:
  *
- *   sandhost_init()                  start CPython once; 0 on success
+ *   sandhost_init(ptr, len)          start CPython once and run the host's
+ *                                    harness source (defines _run and
+ *                                    _reseed); 0 on success
  *   sandhost_alloc(n) / sandhost_free(p)
  *   sandhost_exec(ptr, len, cap)     run UTF-8 source in the persistent
  *                                    __main__; returns a pointer to
@@ -17,62 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static PyObject *run_fn;    /* sandhost prelude's _run(source, cap) -> bytes */
-static PyObject *reseed_fn; /* sandhost prelude's _reseed() */
-
-static const char prelude[] =
-"import sys, io, traceback, struct\n"
-"class _Cap(io.TextIOBase):\n"
-"    # A text sink that keeps at most cap characters and remembers overflow.\n"
-"    def __init__(self, cap):\n"
-"        self.parts = []; self.n = 0; self.cap = cap; self.over = False\n"
-"    def writable(self): return True\n"
-"    def write(self, s):\n"
-"        if not isinstance(s, str): raise TypeError('write() argument must be str, not ' + type(s).__name__)\n"
-"        room = self.cap - self.n\n"
-"        if len(s) > room:\n"
-"            self.over = True\n"
-"            s = s[:max(room, 0)]\n"
-"        if s:\n"
-"            self.parts.append(s); self.n += len(s)\n"
-"        return len(s)\n"
-"    def value(self): return ''.join(self.parts)\n"
-"_main = sys.modules['__main__'].__dict__\n"
-"def _enc(s): return s.encode('utf-8', 'backslashreplace')\n"
-"def _run(src, cap):\n"
-"    # Result: i32 kind (0 ok, 1 exception, 2 SystemExit), i32 exit code,\n"
-"    # u32 flags (1 stdout truncated, 2 stderr truncated), then stdout and\n"
-"    # stderr, each as u32 length + UTF-8 bytes.\n"
-"    out, err = _Cap(cap), _Cap(cap)\n"
-"    so, se = sys.stdout, sys.stderr\n"
-"    sys.stdout, sys.stderr = out, err\n"
-"    kind, code = 0, 0\n"
-"    try:\n"
-"        exec(compile(src, '<code>', 'exec'), _main)\n"
-"    except SystemExit as e:\n"
-"        kind = 2\n"
-"        c = e.code\n"
-"        if c is None: code = 0\n"
-"        elif isinstance(c, int): code = c & 0x7fffffff\n"
-"        else:\n"
-"            err.write(str(c) + '\\n'); code = 1\n"
-"    except BaseException as e:\n"
-"        kind, code = 1, 1\n"
-"        try:\n"
-"            err.write('Error: ' + str(e) + '\\nTraceback:\\n' + traceback.format_exc())\n"
-"        except BaseException:\n"
-"            err.write('Error: ' + type(e).__name__ + '\\n')\n"
-"    finally:\n"
-"        try: sys.stdout.flush()\n"
-"        except BaseException: pass\n"
-"        sys.stdout, sys.stderr = so, se\n"
-"    o, e2 = _enc(out.value()), _enc(err.value())\n"
-"    flags = (1 if out.over else 0) | (2 if err.over else 0)\n"
-"    return struct.pack('<iiII', kind, code, flags, len(o)) + o + struct.pack('<I', len(e2)) + e2\n"
-"def _reseed():\n"
-"    import random, os\n"
-"    random.seed(os.urandom(32))\n"
-"import json, re, collections, math, random\n";
+/* The harness is Python source sent by the host (pyexec/harness.py), so it
+ * can change without rebuilding CPython. */
+static PyObject *run_fn;    /* harness _run(source, cap) -> bytes */
+static PyObject *reseed_fn; /* harness _reseed() */
 
 __attribute__((export_name("sandhost_alloc")))
 void *sandhost_alloc(uint32_t n) { return malloc(n ? n : 1); }
@@ -81,7 +31,7 @@ __attribute__((export_name("sandhost_free")))
 void sandhost_free(void *p) { free(p); }
 
 __attribute__((export_name("sandhost_init")))
-int32_t sandhost_init(void) {
+int32_t sandhost_init(const char *harness, uint32_t len) {
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.install_signal_handlers = 0;
@@ -97,7 +47,13 @@ int32_t sandhost_init(void) {
     if (!mod) return 2;
     PyObject *g = PyModule_GetDict(mod);
     PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins());
-    PyObject *r = PyRun_String(prelude, Py_file_input, g, g);
+    PyObject *src = PyUnicode_DecodeUTF8(harness, len, "strict");
+    if (!src) { PyErr_Print(); return 3; }
+    PyObject *code = Py_CompileStringObject(PyUnicode_AsUTF8(src), PyUnicode_FromString("<harness>"), Py_file_input, NULL, -1);
+    Py_DECREF(src);
+    if (!code) { PyErr_Print(); return 3; }
+    PyObject *r = PyEval_EvalCode(code, g, g);
+    Py_DECREF(code);
     if (!r) { PyErr_Print(); return 3; }
     Py_DECREF(r);
     run_fn = PyDict_GetItemString(g, "_run");

@@ -1,0 +1,79 @@
+# sandhost's harness, run once in each interpreter by sandhost_init. The host
+# calls _run for every execution; it never talks over stdin/stdout, so
+# nothing user code prints or reads can reach the channel.
+import sys, io, traceback, struct
+
+class _Cap(io.TextIOBase):
+    # A text sink that keeps at most cap characters and remembers overflow.
+    def __init__(self, cap):
+        self.parts = []
+        self.n = 0
+        self.cap = cap
+        self.over = False
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError('write() argument must be str, not ' + type(s).__name__)
+        room = self.cap - self.n
+        if len(s) > room:
+            self.over = True
+            s = s[:max(room, 0)]
+        if s:
+            self.parts.append(s)
+            self.n += len(s)
+        return len(s)
+
+    def value(self):
+        return ''.join(self.parts)
+
+_main = sys.modules['__main__'].__dict__
+_main.setdefault('__builtins__', __builtins__)
+
+def _enc(s):
+    return s.encode('utf-8', 'backslashreplace')
+
+def _run(src, cap):
+    # Result: i32 kind (0 ok, 1 exception, 2 SystemExit, 3 MemoryError),
+    # i32 exit code, u32 flags (1 stdout truncated, 2 stderr truncated),
+    # then stdout and stderr, each a u32 length and UTF-8 bytes.
+    out, err = _Cap(cap), _Cap(cap)
+    so, se = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    kind, code = 0, 0
+    try:
+        exec(compile(src, '<code>', 'exec'), _main)
+    except SystemExit as e:
+        kind = 2
+        c = e.code
+        if c is None:
+            code = 0
+        elif isinstance(c, int):
+            code = c & 0x7fffffff
+        else:
+            err.write(str(c) + '\n')
+            code = 1
+    except BaseException as e:
+        kind, code = (3 if isinstance(e, MemoryError) else 1), 1
+        try:
+            err.write('Error: ' + str(e) + '\nTraceback:\n' + traceback.format_exc())
+        except BaseException:
+            err.write('Error: ' + type(e).__name__ + '\n')
+    finally:
+        try:
+            sys.stdout.flush()
+        except BaseException:
+            pass
+        sys.stdout, sys.stderr = so, se
+    o, e2 = _enc(out.value()), _enc(err.value())
+    flags = (1 if out.over else 0) | (2 if err.over else 0)
+    return struct.pack('<iiII', kind, code, flags, len(o)) + o + struct.pack('<I', len(e2)) + e2
+
+def _reseed():
+    import random, os
+    random.seed(os.urandom(32))
+
+# Warm the modules most snippets use, so they are in every snapshot.
+import json, re, collections, math, random, itertools, functools

@@ -1,0 +1,188 @@
+package pyexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"sync"
+
+	"github.com/sandhost/sandhost/registry"
+)
+
+// codeBlock is TorchRL's rule: ```python, a newline, the code (lazily, dot
+// matching newlines), a newline and ```.
+var codeBlock = regexp.MustCompile("(?s)```python\n(.*?)\n```")
+
+// ExtractCode returns the python code blocks of an LLM reply, in order.
+func ExtractCode(reply string) []string {
+	var out []string
+	for _, m := range codeBlock.FindAllStringSubmatch(reply, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// ToolMessage is what the interpreter appends for one code block.
+type ToolMessage struct {
+	Role    string `json:"role"` // "tool"
+	Name    string `json:"name"` // the tool name
+	Content string `json:"content"`
+}
+
+// InterpreterOptions configure an Interpreter, TorchRL's PythonInterpreter.
+type InterpreterOptions struct {
+	// Services selects service mode: a DSN of the registry (or "" to use
+	// Registry) holding the executor service. Empty with no Registry:
+	// local mode, with Pool.
+	Services    string
+	Registry    *registry.Registry // service mode through an open registry
+	ServiceName string             // default python_executor
+	Namespace   string             // default registry.DefaultNamespace
+	Pool        *Pool              // local mode
+	Persistent  bool               // local mode: each environment keeps its state
+	Timeout     float64            // seconds per block; 0: the executor's default
+	ToolName    string             // default "tool"
+}
+
+// Interpreter runs the python code blocks of LLM replies for a batch of
+// environments and turns each block's result into a tool message.
+type Interpreter struct {
+	opts   InterpreterOptions
+	handle *registry.Handle
+	ownReg *registry.Registry
+	mu     sync.Mutex
+	gen    map[int]int // environment -> reset count, part of its session ID
+	id     string
+}
+
+var interpSeq struct {
+	sync.Mutex
+	n int
+}
+
+// NewInterpreter makes an interpreter. In service mode a missing service is
+// an error that says to register it; an unknown registry backend is an
+// "invalid services backend" error.
+func NewInterpreter(ctx context.Context, opts InterpreterOptions) (*Interpreter, error) {
+	if opts.ServiceName == "" {
+		opts.ServiceName = ServiceName
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = registry.DefaultNamespace
+	}
+	if opts.ToolName == "" {
+		opts.ToolName = "tool"
+	}
+	interpSeq.Lock()
+	interpSeq.n++
+	id := "interp" + strconv.Itoa(interpSeq.n)
+	interpSeq.Unlock()
+	in := &Interpreter{opts: opts, gen: map[int]int{}, id: id}
+	reg := opts.Registry
+	if reg == nil && opts.Services != "" {
+		r, err := registry.Open(ctx, opts.Services, registry.WithNamespace(opts.Namespace), registry.ClientOnly())
+		if err != nil {
+			if errors.Is(err, registry.ErrUnknownBackend) {
+				return nil, fmt.Errorf("Invalid services backend %q: %w", opts.Services, err)
+			}
+			return nil, err
+		}
+		reg, in.ownReg = r, r
+	}
+	if reg != nil {
+		h, err := reg.Get(ctx, opts.ServiceName)
+		if err != nil {
+			in.Close()
+			return nil, fmt.Errorf("Failed to get service '%s' in namespace '%s'. Make sure the service is registered: %w",
+				opts.ServiceName, reg.Namespace(), err)
+		}
+		in.handle = h
+		return in, nil
+	}
+	if opts.Pool == nil {
+		return nil, fmt.Errorf("%w: local mode needs a Pool", registry.ErrInvalid)
+	}
+	return in, nil
+}
+
+// Close releases a registry the interpreter opened itself.
+func (in *Interpreter) Close() error {
+	if in.ownReg != nil {
+		return in.ownReg.Close()
+	}
+	return nil
+}
+
+// Reset gives environment env a clean state for its next blocks.
+func (in *Interpreter) Reset(ctx context.Context, env int) {
+	in.mu.Lock()
+	old := in.sessionLocked(env)
+	in.gen[env]++
+	in.mu.Unlock()
+	if in.handle != nil {
+		registry.CallJSON[Result](ctx, in.handle, "execute", ExecuteRequest{Session: old, ResetOnly: true})
+	} else if in.opts.Pool != nil {
+		in.opts.Pool.ResetSession(old)
+	}
+}
+
+func (in *Interpreter) sessionLocked(env int) string {
+	return fmt.Sprintf("%s-env%d-%d", in.id, env, in.gen[env])
+}
+
+// Process runs the code blocks of one reply per environment, environments
+// in parallel, blocks of one environment in order, and returns the tool
+// messages of each environment (none for a reply without code). Failures
+// are reported in the messages, never as errors.
+func (in *Interpreter) Process(ctx context.Context, replies []string) [][]ToolMessage {
+	out := make([][]ToolMessage, len(replies))
+	var wg sync.WaitGroup
+	for env, reply := range replies {
+		blocks := ExtractCode(reply)
+		if len(blocks) == 0 {
+			continue
+		}
+		wg.Go(func() {
+			for k, code := range blocks {
+				r := in.run(ctx, env, code)
+				msg := fmt.Sprintf("Code block %d executed successfully:\n%s", k+1, r.Stdout)
+				if !r.Success {
+					msg = fmt.Sprintf("Code block %d failed:\n%s", k+1, r.Stderr)
+				}
+				out[env] = append(out[env], ToolMessage{Role: "tool", Name: in.opts.ToolName, Content: msg})
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func (in *Interpreter) run(ctx context.Context, env int, code string) Result {
+	in.mu.Lock()
+	sess := in.sessionLocked(env)
+	in.mu.Unlock()
+	if in.handle != nil {
+		// Service mode: the shared executor, as TorchRL's service mode.
+		r, err := registry.CallJSON[Result](ctx, in.handle, "execute", ExecuteRequest{Code: code, Timeout: in.opts.Timeout})
+		if err != nil {
+			return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: -1}
+		}
+		return r
+	}
+	var opts []ExecOption
+	if in.opts.Persistent {
+		opts = append(opts, InSession(sess))
+	} else {
+		opts = append(opts, Fresh())
+	}
+	if in.opts.Timeout > 0 {
+		opts = append(opts, WithTimeout(secs(in.opts.Timeout)))
+	}
+	r, err := in.opts.Pool.Execute(ctx, code, opts...)
+	if err != nil {
+		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: -1}
+	}
+	return r
+}

@@ -1,0 +1,105 @@
+package pyexec_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sandhost/sandhost/pyexec"
+	"github.com/sandhost/sandhost/registry"
+)
+
+func TestExtractCode(t *testing.T) {
+	reply := "Let me compute.\n```python\nprint(1 + 1)\n```\nand\n```python\nx = 2\nprint(x)\n```\n```bash\nls\n```"
+	got := pyexec.ExtractCode(reply)
+	if len(got) != 2 || got[0] != "print(1 + 1)" || got[1] != "x = 2\nprint(x)" {
+		t.Fatalf("ExtractCode = %q", got)
+	}
+	if pyexec.ExtractCode("no code here") != nil {
+		t.Fatal("found code in a reply without blocks")
+	}
+}
+
+func TestInterpreterLocalModes(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 2})
+	in, err := pyexec.NewInterpreter(ctx, pyexec.InterpreterOptions{Pool: p, Persistent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := in.Process(ctx, []string{"```python\nprint(1 + 1)\n```", "no code", "```python\na = 1\n```"})
+	if len(msgs[0]) != 1 || msgs[0][0].Content != "Code block 1 executed successfully:\n2\n" || msgs[0][0].Role != "tool" {
+		t.Fatalf("env 0: %+v", msgs[0])
+	}
+	if len(msgs[1]) != 0 {
+		t.Fatalf("env without code got messages: %+v", msgs[1])
+	}
+	// Persistent: env 2 keeps a; an error then a success in one reply.
+	msgs = in.Process(ctx, []string{"", "", "```python\na += 1\nassert a == 2\n```\n```python\nraise RuntimeError('boom')\n```\n```python\nprint(a)\n```"})
+	got := msgs[2]
+	if len(got) != 3 || got[0].Content != "Code block 1 executed successfully:\n" ||
+		!strings.HasPrefix(got[1].Content, "Code block 2 failed:\nError: boom") || got[2].Content != "Code block 3 executed successfully:\n2\n" {
+		t.Fatalf("env 2: %+v", got)
+	}
+	// Env 0 does not see env 2's state; after a reset env 2 does not either.
+	if m := in.Process(ctx, []string{"```python\nprint(a)\n```"}); !strings.Contains(m[0][0].Content, "failed") {
+		t.Fatalf("env 0 sees env 2's state: %+v", m)
+	}
+	in.Reset(ctx, 2)
+	if m := in.Process(ctx, []string{"", "", "```python\nprint(a)\n```"}); !strings.Contains(m[2][0].Content, "NameError") {
+		t.Fatalf("after reset: %+v", m[2])
+	}
+
+	// Default (not persistent): every block starts clean.
+	fresh, _ := pyexec.NewInterpreter(ctx, pyexec.InterpreterOptions{Pool: p})
+	m := fresh.Process(ctx, []string{"```python\nb = 1\n```\n```python\nprint(b)\n```"})
+	if !strings.Contains(m[0][1].Content, "failed") {
+		t.Fatalf("fresh mode kept state: %+v", m)
+	}
+}
+
+func TestInterpreterServiceMode(t *testing.T) {
+	r, err := registry.Open(ctx, "memory://interp", registry.WithNamespace("interp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = pyexec.NewInterpreter(ctx, pyexec.InterpreterOptions{Registry: r})
+	if !errors.Is(err, registry.ErrNotFound) || !strings.Contains(err.Error(), "Make sure the service is registered") {
+		t.Fatalf("missing service: %v", err)
+	}
+	if _, err := pyexec.NewInterpreter(ctx, pyexec.InterpreterOptions{Services: "ray://cluster"}); err == nil ||
+		!strings.Contains(err.Error(), "Invalid services backend") {
+		t.Fatalf("invalid backend: %v", err)
+	}
+	_, err = r.Register(ctx, pyexec.ServiceName, pyexec.ServiceName,
+		registry.WithArgs(pyexec.ServiceArgs{PoolSize: 2, Timeout: 5}), registry.WithMaxConcurrency(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := pyexec.NewInterpreter(ctx, pyexec.InterpreterOptions{Registry: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Eight environments at once through the service.
+	replies := make([]string, 8)
+	for i := range replies {
+		replies[i] = "```python\nimport time\nprint(" + strings.Repeat("1+", i) + "0)\n```"
+	}
+	t0 := time.Now()
+	msgs := in.Process(ctx, replies)
+	for i, m := range msgs {
+		want := "Code block 1 executed successfully:\n" + itoa(i) + "\n"
+		if len(m) != 1 || m[0].Content != want {
+			t.Fatalf("env %d: %+v, want %q", i, m, want)
+		}
+	}
+	t.Logf("8 environments through the service in %v", time.Since(t0))
+	h, _ := r.Get(ctx, pyexec.ServiceName)
+	res, err := registry.CallJSON[pyexec.Result](ctx, h, "execute", pyexec.ExecuteRequest{Code: "x=10;y=20;print(f'Result: {x+y}')"})
+	if err != nil || !res.Success || res.Stdout != "Result: 30\n" {
+		t.Fatalf("execute through the registry: %+v %v", res, err)
+	}
+}
+
+func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i))) }

@@ -1,0 +1,198 @@
+package pyexec_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sandhost/sandhost/pyexec"
+)
+
+var ctx = context.Background()
+
+func newPool(t testing.TB, opts pyexec.Options) *pyexec.Pool {
+	t.Helper()
+	p, err := pyexec.NewPool(ctx, opts)
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func exec(t *testing.T, p *pyexec.Pool, code string, opts ...pyexec.ExecOption) pyexec.Result {
+	t.Helper()
+	r, err := p.Execute(ctx, code, opts...)
+	if err != nil {
+		t.Fatalf("Execute(%q): %v", code, err)
+	}
+	return r
+}
+
+// healthy checks that the pool still gives every caller a clean, working
+// interpreter.
+func healthy(t *testing.T, p *pyexec.Pool, n int) {
+	t.Helper()
+	for i := range n {
+		r := exec(t, p, fmt.Sprintf("print(%d * 2)", i))
+		if !r.Success || r.Stdout != fmt.Sprintf("%d\n", i*2) || r.Stderr != "" {
+			t.Fatalf("pool unhealthy after adversarial input: %+v", r)
+		}
+	}
+}
+
+func TestTorchRLExecutorCases(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 2, Timeout: 5 * time.Second})
+	r := exec(t, p, "x = 10\ny = 20\nprint(f\"Result: {x + y}\")")
+	if !r.Success || r.Stdout != "Result: 30\n" || r.ReturnCode != 0 || r.Stderr != "" {
+		t.Fatalf("simple: %+v", r)
+	}
+	r = exec(t, p, "raise ValueError('Test error')")
+	if r.Success || r.ReturnCode != 1 || r.Failure != pyexec.FailException ||
+		!strings.Contains(r.Stderr, "ValueError: Test error") || !strings.HasPrefix(r.Stderr, "Error: Test error\nTraceback:\n") {
+		t.Fatalf("exception: %+v", r)
+	}
+	// Output without a trailing newline is kept.
+	if r := exec(t, p, "import sys; sys.stdout.write('no newline')"); r.Stdout != "no newline" {
+		t.Fatalf("no trailing newline: %+v", r)
+	}
+}
+
+func TestConcurrentCallsGetTheirOwnOutput(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 4})
+	const n = 200
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for i := range n {
+		wg.Go(func() {
+			r, err := p.Execute(ctx, fmt.Sprintf("v = %d\nprint('call', v)", i))
+			if err != nil || !r.Success || r.Stdout != fmt.Sprintf("call %d\n", i) {
+				errs <- fmt.Sprintf("call %d: %+v %v", i, r, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+}
+
+func TestAdversarialInputs(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 2, Timeout: 2 * time.Second, MemoryLimit: 128 << 20, OutputCap: 64 << 10})
+	cases := []struct {
+		name    string
+		code    string
+		timeout time.Duration
+		check   func(r pyexec.Result) bool
+	}{
+		{"infinite loop", "while True: pass", 300 * time.Millisecond,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailTimeout && r.ReturnCode == -1 }},
+		{"loop inside C", "sum(range(10**12))", 300 * time.Millisecond,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailTimeout }},
+		{"deep recursion", "def f(n): return f(n + 1)\nf(0)", 0,
+			func(r pyexec.Result) bool { return !r.Success && strings.Contains(r.Stderr, "Recursion") }},
+		{"memory bomb", "x = bytearray(512 * 1024 * 1024)", 0,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailMemory }},
+		{"huge output", "print('x' * (100 * 1024 * 1024))", 0,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailOutputCap && len(r.Stdout) <= 64<<10 }},
+		{"sys.exit", "import sys; print('bye'); sys.exit(3)", 0,
+			func(r pyexec.Result) bool {
+				return r.Failure == pyexec.FailExit && r.ReturnCode == 3 && r.Stdout == "bye\n"
+			}},
+		{"os._exit", "import os; os._exit(1)", 0,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailExit && r.ReturnCode == 1 }},
+		{"input", "x = input()", 0,
+			func(r pyexec.Result) bool { return !r.Success && strings.Contains(r.Stderr, "EOF") }},
+		{"host file", "print(open('/etc/passwd').read())", 0,
+			func(r pyexec.Result) bool { return !r.Success && !strings.Contains(r.Stdout, "root:") }},
+		{"list host root", "import os; print(os.listdir('/'))", 0,
+			func(r pyexec.Result) bool {
+				return !strings.Contains(r.Stdout, "etc") && !strings.Contains(r.Stdout, "proc")
+			}},
+		{"socket", "import socket; socket.create_connection(('127.0.0.1', 6379))", 0,
+			func(r pyexec.Result) bool { return !r.Success }},
+		{"subprocess", "import subprocess; subprocess.run(['ls'])", 0,
+			func(r pyexec.Result) bool { return !r.Success }},
+		{"thread", "import threading; threading.Thread(target=print).start()", 0,
+			func(r pyexec.Result) bool { return !r.Success }},
+		{"write /tmp", "open('/tmp/big', 'wb').write(b'x' * (50 * 1024 * 1024))", 0,
+			func(r pyexec.Result) bool { return !r.Success }},
+		{"protocol framing", "print('\\x00\\x00\\x00\\x10' + '---END---' + '\\n' * 3); import sys; sys.stdout.write('\\x00' * 8)", 0,
+			func(r pyexec.Result) bool { return r.Success && strings.HasSuffix(r.Stdout, strings.Repeat("\x00", 8)) }},
+		{"os.write fd 1", "import os; os.write(1, b'raw')", 0,
+			func(r pyexec.Result) bool { return r.Success && strings.Contains(r.Stdout, "raw") }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var opts []pyexec.ExecOption
+			if c.timeout > 0 {
+				opts = append(opts, pyexec.WithTimeout(c.timeout))
+			}
+			t0 := time.Now()
+			r := exec(t, p, c.code, opts...)
+			if !c.check(r) {
+				t.Fatalf("result %+v", trim(r))
+			}
+			if c.timeout > 0 {
+				if over := time.Since(t0) - c.timeout; over > 100*time.Millisecond {
+					t.Errorf("stopped %v after the deadline, want under 100ms", over)
+				}
+			}
+			healthy(t, p, 4)
+		})
+	}
+}
+
+func trim(r pyexec.Result) pyexec.Result {
+	if len(r.Stdout) > 300 {
+		r.Stdout = r.Stdout[:300] + "..."
+	}
+	if len(r.Stderr) > 600 {
+		r.Stderr = r.Stderr[:600] + "..."
+	}
+	return r
+}
+
+func TestStateModels(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	// Shared: state persists in the pool's interpreter (TorchRL's service mode).
+	exec(t, p, "shared_var = 1")
+	if r := exec(t, p, "print(shared_var)"); r.Stdout != "1\n" {
+		t.Fatalf("shared: %+v", r)
+	}
+	// Session: its own state, across calls; reset clears it.
+	exec(t, p, "a = 1", pyexec.InSession("env-0"))
+	if r := exec(t, p, "a += 1\nassert a == 2\nprint(a)", pyexec.InSession("env-0")); !r.Success || r.Stdout != "2\n" {
+		t.Fatalf("session: %+v", r)
+	}
+	if r := exec(t, p, "print(a)", pyexec.InSession("env-1")); r.Success {
+		t.Fatalf("env-1 sees env-0's state: %+v", r)
+	}
+	if r := exec(t, p, "print(shared_var)", pyexec.InSession("env-0")); r.Success {
+		t.Fatalf("session sees shared state: %+v", r)
+	}
+	p.ResetSession("env-0")
+	if r := exec(t, p, "print(a)", pyexec.InSession("env-0")); r.Success || !strings.Contains(r.Stderr, "NameError") {
+		t.Fatalf("after reset: %+v", r)
+	}
+	// Fresh: nothing from before.
+	if r := exec(t, p, "print(shared_var)", pyexec.Fresh()); r.Success {
+		t.Fatalf("fresh sees shared state: %+v", r)
+	}
+	if r := exec(t, p, "import sqlite3, decimal, hashlib, zlib, bz2, lzma, json\nprint(sqlite3.connect(':memory:').execute('select 40+2').fetchone()[0], hashlib.sha256(b'').hexdigest()[:8])", pyexec.Fresh()); !r.Success || r.Stdout != "42 e3b0c442\n" {
+		t.Fatalf("fresh stdlib: %+v", r)
+	}
+}
+
+func TestFreshInterpretersAreReseeded(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	a := exec(t, p, "import random; print(random.random())", pyexec.Fresh())
+	b := exec(t, p, "import random; print(random.random())", pyexec.Fresh())
+	if a.Stdout == b.Stdout {
+		t.Fatalf("two fresh interpreters drew the same random number %s", a.Stdout)
+	}
+}

@@ -1,0 +1,127 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	wasi "github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// wazero stops guest code at a deadline only with close-on-context-done,
+// which adds a check to every loop and function and slows guest code (see
+// RATIONALE.md).
+type wazeroEngine struct{ rt wazero.Runtime }
+
+func newWazeroEngine(ctx context.Context, pages uint32, cacheDir string) (engine, error) {
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(true)
+	if cacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(cacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: compilation cache: %w", err)
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi.Instantiate(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("sandbox: wasi: %w", err)
+	}
+	return &wazeroEngine{rt: rt}, nil
+}
+
+func (e *wazeroEngine) close(ctx context.Context) error { return e.rt.Close(ctx) }
+
+func (e *wazeroEngine) compile(ctx context.Context, wasm []byte) (compiled, error) {
+	cm, err := e.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, err
+	}
+	return &wazeroCompiled{rt: e.rt, cm: cm}, nil
+}
+
+type wazeroCompiled struct {
+	rt wazero.Runtime
+	cm wazero.CompiledModule
+}
+
+func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig) (instance, error) {
+	fsc := wazero.NewFSConfig()
+	for _, m := range ic.Mounts {
+		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
+	}
+	mc := wazero.NewModuleConfig().
+		WithName(""). // anonymous: many instances of one module coexist
+		WithFSConfig(fsc).
+		WithStdout(ic.Stdout).WithStderr(ic.Stderr).
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithRandSource(rand.Reader).
+		WithStartFunctions(ic.Start...)
+	if len(ic.Args) > 0 {
+		mc = mc.WithArgs(ic.Args...)
+	}
+	for k, v := range ic.Env {
+		mc = mc.WithEnv(k, v)
+	}
+	mod, err := c.rt.InstantiateModule(ctx, c.cm, mc)
+	if err != nil {
+		return nil, wazeroErr(err)
+	}
+	return &wazeroInstance{mod: mod, fns: map[string]api.Function{}}, nil
+}
+
+type wazeroInstance struct {
+	mod api.Module
+	fns map[string]api.Function
+}
+
+func (i *wazeroInstance) call(ctx context.Context, name string, args ...uint64) ([]uint64, error) {
+	f, ok := i.fns[name]
+	if !ok {
+		f = i.mod.ExportedFunction(name)
+		if f == nil {
+			return nil, fmt.Errorf("sandbox: no exported function %q", name)
+		}
+		i.fns[name] = f
+	}
+	res, err := f.Call(ctx, args...)
+	if err != nil {
+		return nil, wazeroErr(err)
+	}
+	return res, nil
+}
+
+func wazeroErr(err error) error {
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
+			return fmt.Errorf("%w: %v", ErrDeadline, err)
+		}
+		return &ExitError{Code: ee.ExitCode()}
+	}
+	return fmt.Errorf("%w: %v", ErrTrap, err)
+}
+
+func (i *wazeroInstance) read(off, n uint32) ([]byte, bool) {
+	b, ok := i.mod.Memory().Read(off, n)
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), b...), true
+}
+
+func (i *wazeroInstance) write(off uint32, b []byte) bool { return i.mod.Memory().Write(off, b) }
+
+func (i *wazeroInstance) memSize() uint32 { return i.mod.Memory().Size() }
+
+func (i *wazeroInstance) grow(pages uint32) bool {
+	_, ok := i.mod.Memory().Grow(pages)
+	return ok
+}
+
+func (i *wazeroInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }

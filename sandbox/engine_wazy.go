@@ -1,0 +1,126 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"github.com/samyfodil/wazy"
+	"github.com/samyfodil/wazy/api"
+	wasi "github.com/samyfodil/wazy/imports/wasi_snapshot_preview1"
+	"github.com/samyfodil/wazy/sys"
+)
+
+// wazy checks for termination in compiled code always, so a deadline stops
+// even a loop inside C, at no cost to guest speed.
+type wazyEngine struct{ rt wazy.Runtime }
+
+func newWazyEngine(ctx context.Context, pages uint32, cacheDir string) (engine, error) {
+	rc := wazy.NewRuntimeConfig().WithMemoryLimitPages(pages)
+	if cacheDir != "" {
+		cache, err := wazy.NewCompilationCacheWithDir(cacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: compilation cache: %w", err)
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazy.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi.Instantiate(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("sandbox: wasi: %w", err)
+	}
+	return &wazyEngine{rt: rt}, nil
+}
+
+func (e *wazyEngine) close(ctx context.Context) error { return e.rt.Close(ctx) }
+
+func (e *wazyEngine) compile(ctx context.Context, wasm []byte) (compiled, error) {
+	cm, err := e.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, err
+	}
+	return &wazyCompiled{rt: e.rt, cm: cm}, nil
+}
+
+type wazyCompiled struct {
+	rt wazy.Runtime
+	cm wazy.CompiledModule
+}
+
+func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig) (instance, error) {
+	fsc := wazy.NewFSConfig()
+	for _, m := range ic.Mounts {
+		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
+	}
+	mc := wazy.NewModuleConfig().
+		WithName(""). // anonymous: many instances of one module coexist
+		WithFSConfig(fsc).
+		WithStdout(ic.Stdout).WithStderr(ic.Stderr).
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithRandSource(rand.Reader).
+		WithStartFunctions(ic.Start...)
+	if len(ic.Args) > 0 {
+		mc = mc.WithArgs(ic.Args...)
+	}
+	for k, v := range ic.Env {
+		mc = mc.WithEnv(k, v)
+	}
+	mod, err := c.rt.InstantiateModule(ctx, c.cm, mc)
+	if err != nil {
+		return nil, wazyErr(err)
+	}
+	return &wazyInstance{mod: mod, fns: map[string]api.Function{}}, nil
+}
+
+type wazyInstance struct {
+	mod api.Module
+	fns map[string]api.Function
+}
+
+func (i *wazyInstance) call(ctx context.Context, name string, args ...uint64) ([]uint64, error) {
+	f, ok := i.fns[name]
+	if !ok {
+		f = i.mod.ExportedFunction(name)
+		if f == nil {
+			return nil, fmt.Errorf("sandbox: no exported function %q", name)
+		}
+		i.fns[name] = f
+	}
+	res, err := f.Call(ctx, args...)
+	if err != nil {
+		return nil, wazyErr(err)
+	}
+	return res, nil
+}
+
+func wazyErr(err error) error {
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
+			return fmt.Errorf("%w: %v", ErrDeadline, err)
+		}
+		return &ExitError{Code: ee.ExitCode()}
+	}
+	return fmt.Errorf("%w: %v", ErrTrap, err)
+}
+
+func (i *wazyInstance) read(off, n uint32) ([]byte, bool) {
+	b, ok := i.mod.Memory().Read(off, n)
+	if !ok {
+		return nil, false
+	}
+	return append([]byte(nil), b...), true
+}
+
+func (i *wazyInstance) write(off uint32, b []byte) bool { return i.mod.Memory().Write(off, b) }
+
+func (i *wazyInstance) memSize() uint32 { return i.mod.Memory().Size() }
+
+func (i *wazyInstance) grow(pages uint32) bool {
+	_, ok := i.mod.Memory().Grow(pages)
+	return ok
+}
+
+func (i *wazyInstance) close(ctx context.Context) error { return i.mod.Close(ctx) }

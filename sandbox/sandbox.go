@@ -1,0 +1,286 @@
+// Package sandbox runs WebAssembly guests under the host's control: a shared
+// runtime per engine and memory-limit class with an on-disk compilation
+// cache, a memory limit per instance, deadlines that stop guest code (even a
+// loop inside C), read-only mounts and nothing else of the host (no other
+// files, no network, no inherited environment), and stdout/stderr captured
+// with byte caps.
+//
+// Two engines run guests: "wazy" (the default: it stops guest code at a
+// deadline always, at no cost) and "wazero" (with close-on-context-done, which
+// stops it too but makes guest code slower). The API is the same for both;
+// RATIONALE.md has the measurements behind the default.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Errors of guest calls, for errors.Is.
+var (
+	// ErrDeadline: the call's context ended and the guest was stopped.
+	// The instance is dead afterwards.
+	ErrDeadline = errors.New("guest stopped at its deadline")
+	// ErrExited: the guest called exit (proc_exit); the instance is dead.
+	ErrExited = errors.New("guest exited")
+	// ErrTrap: the guest trapped (unreachable, out-of-bounds access, stack
+	// overflow); the instance must not be used again.
+	ErrTrap = errors.New("guest trapped")
+	// ErrUnknownEngine: no engine of that name.
+	ErrUnknownEngine = errors.New("unknown engine")
+)
+
+// ExitError carries the exit code of a guest that exited.
+type ExitError struct{ Code uint32 }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("guest exited with code %d", e.Code) }
+
+// Is makes errors.Is(err, ErrExited) hold.
+func (e *ExitError) Is(target error) bool { return target == ErrExited }
+
+// Engines lists the engines.
+func Engines() []string { return []string{"wazy", "wazero"} }
+
+// DefaultEngine is the engine used when none is named.
+const DefaultEngine = "wazy"
+
+// Option configures a Runtime.
+type Option func(*config)
+
+type config struct {
+	engine   string
+	memLimit int64
+	cacheDir string
+	logger   *slog.Logger
+}
+
+// WithEngine selects the engine ("wazy" or "wazero").
+func WithEngine(name string) Option { return func(c *config) { c.engine = name } }
+
+// WithMemoryLimit caps each instance's linear memory, in bytes (rounded down
+// to 64 KiB pages; default 256 MiB).
+func WithMemoryLimit(bytes int64) Option { return func(c *config) { c.memLimit = bytes } }
+
+// WithCacheDir sets the directory of the on-disk compilation cache (default
+// $SANDHOST_CACHE/wasm-compile or ~/.cache/sandhost/wasm-compile; "" off).
+func WithCacheDir(dir string) Option { return func(c *config) { c.cacheDir = dir } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// CacheRoot is sandhost's cache directory: $SANDHOST_CACHE, or
+// ~/.cache/sandhost.
+func CacheRoot() string {
+	if d := os.Getenv("SANDHOST_CACHE"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "sandhost")
+	}
+	return filepath.Join(os.TempDir(), "sandhost")
+}
+
+// Runtime compiles and instantiates modules for one engine and memory limit.
+// It is safe for concurrent use; share one per class (see Shared).
+type Runtime struct {
+	cfg config
+	eng engine
+}
+
+// NewRuntime makes a runtime.
+func NewRuntime(ctx context.Context, opts ...Option) (*Runtime, error) {
+	cfg := config{engine: DefaultEngine, memLimit: 256 << 20, cacheDir: filepath.Join(CacheRoot(), "wasm-compile"), logger: slog.Default()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	pages := uint32(cfg.memLimit >> 16)
+	if pages == 0 || cfg.memLimit > 4<<30 {
+		return nil, fmt.Errorf("sandbox: memory limit %d bytes outside 64KiB..4GiB", cfg.memLimit)
+	}
+	var cacheDir string
+	if cfg.cacheDir != "" {
+		cacheDir = filepath.Join(cfg.cacheDir, cfg.engine)
+		if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+			cfg.logger.Warn("compilation cache disabled", "dir", cacheDir, "err", err)
+			cacheDir = ""
+		}
+	}
+	var (
+		eng engine
+		err error
+	)
+	switch cfg.engine {
+	case "wazy":
+		eng, err = newWazyEngine(ctx, pages, cacheDir)
+	case "wazero":
+		eng, err = newWazeroEngine(ctx, pages, cacheDir)
+	default:
+		return nil, fmt.Errorf("%w %q (engines: %v)", ErrUnknownEngine, cfg.engine, Engines())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Runtime{cfg: cfg, eng: eng}, nil
+}
+
+var (
+	sharedMu sync.Mutex
+	shared   = map[string]*Runtime{}
+)
+
+// Shared returns the process's runtime for an engine and memory limit,
+// creating it on first use: instances of one class share compiled code.
+func Shared(ctx context.Context, engineName string, memLimit int64) (*Runtime, error) {
+	if engineName == "" {
+		engineName = DefaultEngine
+	}
+	key := fmt.Sprintf("%s/%d", engineName, memLimit)
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if r, ok := shared[key]; ok {
+		return r, nil
+	}
+	r, err := NewRuntime(ctx, WithEngine(engineName), WithMemoryLimit(memLimit))
+	if err != nil {
+		return nil, err
+	}
+	shared[key] = r
+	return r, nil
+}
+
+// Engine is the runtime's engine name.
+func (r *Runtime) Engine() string { return r.cfg.engine }
+
+// MemoryLimit is the per-instance memory cap in bytes.
+func (r *Runtime) MemoryLimit() int64 { return r.cfg.memLimit &^ 0xffff }
+
+// Close releases the runtime and everything compiled or instantiated by it.
+func (r *Runtime) Close(ctx context.Context) error { return r.eng.close(ctx) }
+
+// Module is compiled code, instantiated many times.
+type Module struct {
+	rt *Runtime
+	cm compiled
+}
+
+// Compile compiles a module; with a warm compilation cache this is fast,
+// otherwise it can take seconds for a large module, and says so in the log.
+func (r *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Module, error) {
+	t0 := time.Now()
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(500 * time.Millisecond):
+			r.cfg.logger.Info("compiling module (cached on disk for next time)", "module", name, "bytes", len(wasm), "engine", r.cfg.engine)
+		}
+	}()
+	cm, err := r.eng.compile(ctx, wasm)
+	close(done)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: compile %s: %w", name, err)
+	}
+	r.cfg.logger.Debug("module compiled", "module", name, "took", time.Since(t0))
+	return &Module{rt: r, cm: cm}, nil
+}
+
+// Mount makes a host directory visible to the guest, read-only.
+type Mount struct {
+	HostDir   string
+	GuestPath string
+}
+
+// InstanceConfig says what an instance sees of the host: nothing but its
+// mounts, the environment given here, and the writers its stdout and stderr
+// go to (wrap them with NewCappedWriter to bound them). Stdin is empty.
+type InstanceConfig struct {
+	Name   string
+	Mounts []Mount
+	Env    map[string]string
+	Args   []string
+	Stdout io.Writer
+	Stderr io.Writer
+	// Start lists the functions run at instantiation ("_initialize" for a
+	// reactor); none for an instance that will be given a memory snapshot.
+	Start []string
+}
+
+// Instance is one guest. It is not safe for concurrent use.
+type Instance struct {
+	inst instance
+}
+
+// Instantiate creates an instance of the module.
+func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance, error) {
+	if ic.Stdout == nil {
+		ic.Stdout = io.Discard
+	}
+	if ic.Stderr == nil {
+		ic.Stderr = io.Discard
+	}
+	for _, mt := range ic.Mounts {
+		st, err := os.Stat(mt.HostDir)
+		if err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("sandbox: mount %s: not a directory", mt.HostDir)
+		}
+	}
+	in, err := m.cm.instantiate(ctx, ic)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: instantiate: %w", err)
+	}
+	return &Instance{inst: in}, nil
+}
+
+// Call calls an exported function. When ctx ends the guest is stopped and
+// the call returns ErrDeadline; the instance is then unusable.
+func (i *Instance) Call(ctx context.Context, fn string, args ...uint64) ([]uint64, error) {
+	res, err := i.inst.call(ctx, fn, args...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrDeadline, fn, context.Cause(ctx))
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// Read copies n bytes of linear memory at off.
+func (i *Instance) Read(off, n uint32) ([]byte, bool) { return i.inst.read(off, n) }
+
+// Write copies b into linear memory at off.
+func (i *Instance) Write(off uint32, b []byte) bool { return i.inst.write(off, b) }
+
+// MemorySize is the linear memory's current size in bytes.
+func (i *Instance) MemorySize() uint32 { return i.inst.memSize() }
+
+// Grow grows linear memory by delta pages.
+func (i *Instance) Grow(pages uint32) bool { return i.inst.grow(pages) }
+
+// Close frees the instance.
+func (i *Instance) Close(ctx context.Context) error { return i.inst.close(ctx) }
+
+// engine, compiled and instance are what each runtime implements.
+type engine interface {
+	compile(ctx context.Context, wasm []byte) (compiled, error)
+	close(ctx context.Context) error
+}
+
+type compiled interface {
+	instantiate(ctx context.Context, ic InstanceConfig) (instance, error)
+}
+
+type instance interface {
+	call(ctx context.Context, fn string, args ...uint64) ([]uint64, error)
+	read(off, n uint32) ([]byte, bool)
+	write(off uint32, b []byte) bool
+	memSize() uint32
+	grow(pages uint32) bool
+	close(ctx context.Context) error
+}
