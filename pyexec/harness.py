@@ -58,7 +58,9 @@ def _run(src, cap):
     except BaseException as e:
         kind, code = (3 if isinstance(e, MemoryError) else 1), 1
         try:
-            err.write('Error: ' + str(e) + '\nTraceback:\n' + traceback.format_exc())
+            # Drop this harness's own frame: the traceback starts in the code.
+            tb = ''.join(traceback.format_exception(type(e), e, e.__traceback__.tb_next))
+            err.write('Error: ' + (str(e) or type(e).__name__) + '\nTraceback:\n' + tb)
         except BaseException:
             err.write('Error: ' + type(e).__name__ + '\n')
     finally:
