@@ -14,10 +14,10 @@ import (
 
 func TestNewClientForms(t *testing.T) {
 	for dsn, want := range map[string]string{
-		"redis://127.0.0.1:6379/2":                            "*redis.Client",
-		"rediss://user:pw@example.com:6380":                   "*redis.Client",
-		"redis://a:7000?addr=b:7000&addr=c:7000":              "*redis.ClusterClient",
-		"redis://sentinel1:26379?master_name=mymaster":        "*redis.Client", // a failover client
+		"redis://127.0.0.1:6379/2":                           "*redis.Client",
+		"rediss://user:pw@example.com:6380":                  "*redis.Client",
+		"redis://a:7000?addr=b:7000&addr=c:7000":             "*redis.ClusterClient",
+		"redis://sentinel1:26379?master_name=mymaster":       "*redis.Client", // a failover client
 		"redis://127.0.0.1:6379?pool_size=5&dial_timeout=1s": "*redis.Client",
 	} {
 		c, err := NewClient(dsn)
