@@ -47,22 +47,32 @@ type snapshot struct {
 	pages map[uint32][]byte // page index -> contents
 }
 
-func (p *Pool) instanceConfig(start ...string) (sandbox.InstanceConfig, *sandbox.CappedWriter, *sandbox.CappedWriter) {
+// instanceConfig is the same for every instance of a pool (mount order
+// included), as a snapshot restored into an instance requires.
+func (p *Pool) instanceConfig(start ...string) (sandbox.InstanceConfig, *sandbox.CappedWriter, *sandbox.CappedWriter, error) {
 	so, se := sandbox.NewCappedWriter(p.opts.OutputCap), sandbox.NewCappedWriter(p.opts.OutputCap)
 	mounts := append([]sandbox.Mount{{HostDir: p.art.Stdlib, GuestPath: "/usr/local/lib/python3.13"}}, p.opts.Mounts...)
+	scratch, err := sandbox.NewScratch(p.opts.ScratchSize)
+	if err != nil {
+		return sandbox.InstanceConfig{}, nil, nil, err
+	}
 	return sandbox.InstanceConfig{
-		Name:   "python",
-		Mounts: mounts,
-		Env:    map[string]string{"PYTHONHOME": "/usr/local", "PYTHONDONTWRITEBYTECODE": "1"},
-		Stdout: so,
-		Stderr: se,
-		Start:  start,
-	}, so, se
+		Name:    "python",
+		Mounts:  mounts,
+		Env:     map[string]string{"PYTHONHOME": "/usr/local", "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp", "HOME": "/tmp"},
+		Stdout:  so,
+		Stderr:  se,
+		Start:   start,
+		Scratch: scratch,
+	}, so, se, nil
 }
 
 // coldStart instantiates the module and starts CPython (tens of ms).
 func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
-	ic, so, se := p.instanceConfig("_initialize")
+	ic, so, se, err := p.instanceConfig("_initialize")
+	if err != nil {
+		return nil, err
+	}
 	inst, err := p.mod.Instantiate(ctx, ic)
 	if err != nil {
 		return nil, err
@@ -90,7 +100,10 @@ func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
 
 // takeSnapshot records it's memory (it must not have run user code yet).
 func (p *Pool) takeSnapshot(ctx context.Context, it *interp) (*snapshot, error) {
-	ic, _, _ := p.instanceConfig()
+	ic, _, _, err := p.instanceConfig()
+	if err != nil {
+		return nil, err
+	}
 	blank, err := p.mod.Instantiate(ctx, ic)
 	if err != nil {
 		return nil, err
@@ -121,7 +134,10 @@ func (p *Pool) takeSnapshot(ctx context.Context, it *interp) (*snapshot, error) 
 // given the snapshot's pages, with no CPython start-up.
 func (p *Pool) restore(ctx context.Context) (*interp, error) {
 	s := p.snap
-	ic, so, se := p.instanceConfig()
+	ic, so, se, err := p.instanceConfig()
+	if err != nil {
+		return nil, err
+	}
 	inst, err := p.mod.Instantiate(ctx, ic)
 	if err != nil {
 		return nil, err

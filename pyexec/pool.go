@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -49,6 +51,9 @@ type Result struct {
 	ReturnCode int           `json:"returncode"`
 	Failure    Failure       `json:"failure,omitempty"`
 	Duration   time.Duration `json:"duration_ns"`
+	// Files are the output files asked for with WithOutputFiles that
+	// exist after the call, by name (relative to /tmp).
+	Files map[string][]byte `json:"files,omitempty"`
 }
 
 // Options configure a Pool.
@@ -57,6 +62,8 @@ type Options struct {
 	Timeout     time.Duration   // default per-call timeout (default 10s)
 	MemoryLimit int64           // per interpreter, bytes (default 256 MiB)
 	OutputCap   int             // per stream, bytes (default 1 MiB)
+	ScratchSize int64           // each interpreter's in-memory /tmp, bytes (default 64 MiB)
+	FileCap     int64           // per output file returned, bytes (default 8 MiB)
 	Mounts      []sandbox.Mount // host directories mounted read-only in every interpreter
 	PythonDir   string          // where python.wasm is (see FindArtefacts)
 	Engine      string          // sandbox engine (default sandbox.DefaultEngine)
@@ -77,6 +84,12 @@ func (o *Options) defaults() {
 	}
 	if o.OutputCap <= 0 {
 		o.OutputCap = 1 << 20
+	}
+	if o.ScratchSize <= 0 {
+		o.ScratchSize = 64 << 20
+	}
+	if o.FileCap <= 0 {
+		o.FileCap = 8 << 20
 	}
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 64
@@ -203,9 +216,21 @@ func compiledPython(ctx context.Context, rt *sandbox.Runtime, art Artefacts) (*s
 type ExecOption func(*execConfig)
 
 type execConfig struct {
-	session string
-	fresh   bool
-	timeout time.Duration
+	session  string
+	fresh    bool
+	timeout  time.Duration
+	files    map[string][]byte
+	outFiles []string
+}
+
+// WithFiles places files in the interpreter's /tmp before the code runs
+// (names relative to /tmp; subdirectories are made).
+func WithFiles(files map[string][]byte) ExecOption { return func(c *execConfig) { c.files = files } }
+
+// WithOutputFiles asks for files of /tmp back in Result.Files after the
+// call, each up to the pool's FileCap.
+func WithOutputFiles(names ...string) ExecOption {
+	return func(c *execConfig) { c.outFiles = append(c.outFiles, names...) }
 }
 
 // InSession runs the code in the session's own interpreter, which keeps its
@@ -435,6 +460,79 @@ func (p *Pool) janitor() {
 // run executes code in it and builds the Result; keep is false when the
 // interpreter must be discarded.
 func (p *Pool) run(ctx context.Context, ec execConfig, it *interp, code string) (Result, bool) {
+	if err := p.putFiles(it, ec.files); err != nil {
+		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: 1, Failure: FailException}, true
+	}
+	res, keep := p.runCode(ctx, ec, it, code)
+	if sc := it.inst.Scratch(); sc != nil {
+		if sc.Full() {
+			res.Stderr += fmt.Sprintf("[/tmp is full: its cap is %d bytes]\n", sc.Cap())
+		}
+		res.Files = p.getFiles(sc, ec.outFiles)
+	}
+	return res, keep
+}
+
+// scratchPath maps a file name given by a caller to its host path in the
+// scratch directory, refusing anything that is not inside it.
+func scratchPath(sc *sandbox.Scratch, name string) (string, error) {
+	rel := strings.TrimPrefix(name, "/tmp/")
+	if !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("file name %q is not inside /tmp", name)
+	}
+	return filepath.Join(sc.Dir, rel), nil
+}
+
+func (p *Pool) putFiles(it *interp, files map[string][]byte) error {
+	if len(files) == 0 {
+		return nil
+	}
+	sc := it.inst.Scratch()
+	var total int64
+	for _, b := range files {
+		total += int64(len(b))
+	}
+	if total > p.opts.ScratchSize {
+		return fmt.Errorf("input files of %d bytes exceed /tmp's cap of %d bytes", total, p.opts.ScratchSize)
+	}
+	for name, b := range files {
+		hp, err := scratchPath(sc, name)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(hp), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(hp, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Pool) getFiles(sc *sandbox.Scratch, names []string) map[string][]byte {
+	if len(names) == 0 {
+		return nil
+	}
+	out := map[string][]byte{}
+	for _, name := range names {
+		hp, err := scratchPath(sc, name)
+		if err != nil {
+			continue
+		}
+		st, err := os.Lstat(hp)
+		if err != nil || !st.Mode().IsRegular() || st.Size() > p.opts.FileCap {
+			continue
+		}
+		if b, err := os.ReadFile(hp); err == nil {
+			out[strings.TrimPrefix(name, "/tmp/")] = b
+		}
+	}
+	return out
+}
+
+// runCode executes code and builds the Result.
+func (p *Pool) runCode(ctx context.Context, ec execConfig, it *interp, code string) (Result, bool) {
 	raw, err := it.exec(ctx, code, p.opts.OutputCap)
 	fdOut, outCut := it.stdout.Take()
 	fdErr, errCut := it.stderr.Take()

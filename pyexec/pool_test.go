@@ -23,7 +23,7 @@ func newPool(t testing.TB, opts pyexec.Options) *pyexec.Pool {
 	return p
 }
 
-func exec(t *testing.T, p *pyexec.Pool, code string, opts ...pyexec.ExecOption) pyexec.Result {
+func run(t *testing.T, p *pyexec.Pool, code string, opts ...pyexec.ExecOption) pyexec.Result {
 	t.Helper()
 	r, err := p.Execute(ctx, code, opts...)
 	if err != nil {
@@ -37,7 +37,7 @@ func exec(t *testing.T, p *pyexec.Pool, code string, opts ...pyexec.ExecOption) 
 func healthy(t *testing.T, p *pyexec.Pool, n int) {
 	t.Helper()
 	for i := range n {
-		r := exec(t, p, fmt.Sprintf("print(%d * 2)", i))
+		r := run(t, p, fmt.Sprintf("print(%d * 2)", i))
 		if !r.Success || r.Stdout != fmt.Sprintf("%d\n", i*2) || r.Stderr != "" {
 			t.Fatalf("pool unhealthy after adversarial input: %+v", r)
 		}
@@ -46,17 +46,17 @@ func healthy(t *testing.T, p *pyexec.Pool, n int) {
 
 func TestTorchRLExecutorCases(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 2, Timeout: 5 * time.Second})
-	r := exec(t, p, "x = 10\ny = 20\nprint(f\"Result: {x + y}\")")
+	r := run(t, p, "x = 10\ny = 20\nprint(f\"Result: {x + y}\")")
 	if !r.Success || r.Stdout != "Result: 30\n" || r.ReturnCode != 0 || r.Stderr != "" {
 		t.Fatalf("simple: %+v", r)
 	}
-	r = exec(t, p, "raise ValueError('Test error')")
+	r = run(t, p, "raise ValueError('Test error')")
 	if r.Success || r.ReturnCode != 1 || r.Failure != pyexec.FailException ||
 		!strings.Contains(r.Stderr, "ValueError: Test error") || !strings.HasPrefix(r.Stderr, "Error: Test error\nTraceback:\n") {
 		t.Fatalf("exception: %+v", r)
 	}
 	// Output without a trailing newline is kept.
-	if r := exec(t, p, "import sys; sys.stdout.write('no newline')"); r.Stdout != "no newline" {
+	if r := run(t, p, "import sys; sys.stdout.write('no newline')"); r.Stdout != "no newline" {
 		t.Fatalf("no trailing newline: %+v", r)
 	}
 }
@@ -119,8 +119,8 @@ func TestAdversarialInputs(t *testing.T) {
 			func(r pyexec.Result) bool { return !r.Success }},
 		{"thread", "import threading; threading.Thread(target=print).start()", 0,
 			func(r pyexec.Result) bool { return !r.Success }},
-		{"write /tmp", "open('/tmp/big', 'wb').write(b'x' * (50 * 1024 * 1024))", 0,
-			func(r pyexec.Result) bool { return !r.Success }},
+		{"write /tmp", "f = open('/tmp/big', 'wb')\nfor _ in range(100): f.write(b'x' * (1024 * 1024))", 0,
+			func(r pyexec.Result) bool { return !r.Success && strings.Contains(r.Stderr, "/tmp is full") }},
 		{"protocol framing", "print('\\x00\\x00\\x00\\x10' + '---END---' + '\\n' * 3); import sys; sys.stdout.write('\\x00' * 8)", 0,
 			func(r pyexec.Result) bool { return r.Success && strings.HasSuffix(r.Stdout, strings.Repeat("\x00", 8)) }},
 		{"os.write fd 1", "import os; os.write(1, b'raw')", 0,
@@ -133,7 +133,7 @@ func TestAdversarialInputs(t *testing.T) {
 				opts = append(opts, pyexec.WithTimeout(c.timeout))
 			}
 			t0 := time.Now()
-			r := exec(t, p, c.code, opts...)
+			r := run(t, p, c.code, opts...)
 			if !c.check(r) {
 				t.Fatalf("result %+v", trim(r))
 			}
@@ -160,39 +160,72 @@ func trim(r pyexec.Result) pyexec.Result {
 func TestStateModels(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 1})
 	// Shared: state persists in the pool's interpreter (TorchRL's service mode).
-	exec(t, p, "shared_var = 1")
-	if r := exec(t, p, "print(shared_var)"); r.Stdout != "1\n" {
+	run(t, p, "shared_var = 1")
+	if r := run(t, p, "print(shared_var)"); r.Stdout != "1\n" {
 		t.Fatalf("shared: %+v", r)
 	}
 	// Session: its own state, across calls; reset clears it.
-	exec(t, p, "a = 1", pyexec.InSession("env-0"))
-	if r := exec(t, p, "a += 1\nassert a == 2\nprint(a)", pyexec.InSession("env-0")); !r.Success || r.Stdout != "2\n" {
+	run(t, p, "a = 1", pyexec.InSession("env-0"))
+	if r := run(t, p, "a += 1\nassert a == 2\nprint(a)", pyexec.InSession("env-0")); !r.Success || r.Stdout != "2\n" {
 		t.Fatalf("session: %+v", r)
 	}
-	if r := exec(t, p, "print(a)", pyexec.InSession("env-1")); r.Success {
+	if r := run(t, p, "print(a)", pyexec.InSession("env-1")); r.Success {
 		t.Fatalf("env-1 sees env-0's state: %+v", r)
 	}
-	if r := exec(t, p, "print(shared_var)", pyexec.InSession("env-0")); r.Success {
+	if r := run(t, p, "print(shared_var)", pyexec.InSession("env-0")); r.Success {
 		t.Fatalf("session sees shared state: %+v", r)
 	}
 	p.ResetSession("env-0")
-	if r := exec(t, p, "print(a)", pyexec.InSession("env-0")); r.Success || !strings.Contains(r.Stderr, "NameError") {
+	if r := run(t, p, "print(a)", pyexec.InSession("env-0")); r.Success || !strings.Contains(r.Stderr, "NameError") {
 		t.Fatalf("after reset: %+v", r)
 	}
 	// Fresh: nothing from before.
-	if r := exec(t, p, "print(shared_var)", pyexec.Fresh()); r.Success {
+	if r := run(t, p, "print(shared_var)", pyexec.Fresh()); r.Success {
 		t.Fatalf("fresh sees shared state: %+v", r)
 	}
-	if r := exec(t, p, "import sqlite3, decimal, hashlib, zlib, bz2, lzma, json\nprint(sqlite3.connect(':memory:').execute('select 40+2').fetchone()[0], hashlib.sha256(b'').hexdigest()[:8])", pyexec.Fresh()); !r.Success || r.Stdout != "42 e3b0c442\n" {
+	if r := run(t, p, "import sqlite3, decimal, hashlib, zlib, bz2, lzma, json\nprint(sqlite3.connect(':memory:').execute('select 40+2').fetchone()[0], hashlib.sha256(b'').hexdigest()[:8])", pyexec.Fresh()); !r.Success || r.Stdout != "42 e3b0c442\n" {
 		t.Fatalf("fresh stdlib: %+v", r)
 	}
 }
 
 func TestFreshInterpretersAreReseeded(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 1})
-	a := exec(t, p, "import random; print(random.random())", pyexec.Fresh())
-	b := exec(t, p, "import random; print(random.random())", pyexec.Fresh())
+	a := run(t, p, "import random; print(random.random())", pyexec.Fresh())
+	b := run(t, p, "import random; print(random.random())", pyexec.Fresh())
 	if a.Stdout == b.Stdout {
 		t.Fatalf("two fresh interpreters drew the same random number %s", a.Stdout)
+	}
+}
+
+func TestScratchTmpAndFiles(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, ScratchSize: 1 << 20})
+	// Files in, computed on, and out.
+	r := run(t, p, "data = open('/tmp/in/data.txt').read()\nopen('/tmp/out.txt', 'w').write(data.upper())\nprint(len(data))",
+		pyexec.WithFiles(map[string][]byte{"in/data.txt": []byte("hello")}), pyexec.WithOutputFiles("out.txt", "missing.txt", "../etc/passwd"))
+	if !r.Success || r.Stdout != "5\n" || string(r.Files["out.txt"]) != "HELLO" || len(r.Files) != 1 {
+		t.Fatalf("files: %+v", r)
+	}
+	// The cap holds: a 2 MiB write into a 1 MiB /tmp fails cleanly.
+	r = run(t, p, "open('/tmp/big', 'wb').write(b'x' * (2 * 1024 * 1024))")
+	if r.Success || !strings.Contains(r.Stderr, "/tmp is full") {
+		t.Fatalf("over the cap: %+v", trim(r))
+	}
+	// Deleting frees room again.
+	r = run(t, p, "import os\nfor f in os.listdir('/tmp'):\n    p = '/tmp/' + f\n    os.remove(p) if os.path.isfile(p) else None\nopen('/tmp/ok', 'wb').write(b'x' * (900 * 1024))\nprint('ok')")
+	if !r.Success {
+		t.Fatalf("after cleanup: %+v", trim(r))
+	}
+	// Links that could point outside are refused.
+	r = run(t, p, "import os; os.symlink('/etc/passwd', '/tmp/link')")
+	if r.Success {
+		t.Fatalf("symlink allowed: %+v", r)
+	}
+	// A fresh interpreter has its own, empty /tmp.
+	if r := run(t, p, "import os; print(os.listdir('/tmp'))", pyexec.Fresh()); r.Stdout != "[]\n" {
+		t.Fatalf("fresh /tmp: %+v", r)
+	}
+	// Bad input file names are refused.
+	if r := run(t, p, "pass", pyexec.WithFiles(map[string][]byte{"../x": nil})); r.Success {
+		t.Fatalf("escaping input file accepted: %+v", r)
 	}
 }

@@ -26,6 +26,10 @@ type ExecuteRequest struct {
 	Fresh     bool    `json:"fresh,omitempty"`   // a clean interpreter for this call
 	Timeout   float64 `json:"timeout,omitempty"` // seconds; default: the service's
 	ResetOnly bool    `json:"reset,omitempty"`   // drop the session's state and run nothing
+	// Files are placed in /tmp before the code runs; OutputFiles come
+	// back in Result.Files.
+	Files       map[string][]byte `json:"files,omitempty"`
+	OutputFiles []string          `json:"output_files,omitempty"`
 }
 
 func init() {
@@ -82,6 +86,12 @@ func (s *service) execute(ctx context.Context, req ExecuteRequest) (Result, erro
 	}
 	if req.Timeout > 0 {
 		opts = append(opts, WithTimeout(secs(req.Timeout)))
+	}
+	if len(req.Files) > 0 {
+		opts = append(opts, WithFiles(req.Files))
+	}
+	if len(req.OutputFiles) > 0 {
+		opts = append(opts, WithOutputFiles(req.OutputFiles...))
 	}
 	return s.pool.Execute(ctx, req.Code, opts...)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	wsysfs "github.com/tetratelabs/wazero/experimental/sysfs"
 	wasi "github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 )
@@ -53,6 +54,9 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig) (in
 	fsc := wazero.NewFSConfig()
 	for _, m := range ic.Mounts {
 		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
+	}
+	if ic.Scratch != nil {
+		fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazeroScratchFS(ic.Scratch), "/tmp")
 	}
 	mc := wazero.NewModuleConfig().
 		WithName(""). // anonymous: many instances of one module coexist

@@ -53,6 +53,9 @@ func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig) (inst
 	for _, m := range ic.Mounts {
 		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
 	}
+	if ic.Scratch != nil {
+		fsc = fsc.WithSysFSMount(newWazyScratchFS(ic.Scratch), "/tmp")
+	}
 	mc := wazy.NewModuleConfig().
 		WithName(""). // anonymous: many instances of one module coexist
 		WithFSConfig(fsc).

@@ -210,11 +210,15 @@ type InstanceConfig struct {
 	// Start lists the functions run at instantiation ("_initialize" for a
 	// reactor); none for an instance that will be given a memory snapshot.
 	Start []string
+	// Scratch, when set, is mounted writable at /tmp; the instance owns it
+	// and removes it on Close.
+	Scratch *Scratch
 }
 
 // Instance is one guest. It is not safe for concurrent use.
 type Instance struct {
-	inst instance
+	inst    instance
+	scratch *Scratch
 }
 
 // Instantiate creates an instance of the module.
@@ -233,9 +237,12 @@ func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance,
 	}
 	in, err := m.cm.instantiate(ctx, ic)
 	if err != nil {
+		if ic.Scratch != nil {
+			ic.Scratch.Remove()
+		}
 		return nil, fmt.Errorf("sandbox: instantiate: %w", err)
 	}
-	return &Instance{inst: in}, nil
+	return &Instance{inst: in, scratch: ic.Scratch}, nil
 }
 
 // Call calls an exported function. When ctx ends the guest is stopped and
@@ -263,8 +270,17 @@ func (i *Instance) MemorySize() uint32 { return i.inst.memSize() }
 // Grow grows linear memory by delta pages.
 func (i *Instance) Grow(pages uint32) bool { return i.inst.grow(pages) }
 
-// Close frees the instance.
-func (i *Instance) Close(ctx context.Context) error { return i.inst.close(ctx) }
+// Scratch is the instance's /tmp, if it has one.
+func (i *Instance) Scratch() *Scratch { return i.scratch }
+
+// Close frees the instance and removes its scratch directory.
+func (i *Instance) Close(ctx context.Context) error {
+	err := i.inst.close(ctx)
+	if i.scratch != nil {
+		i.scratch.Remove()
+	}
+	return err
+}
 
 // engine, compiled and instance are what each runtime implements.
 type engine interface {

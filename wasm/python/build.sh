@@ -186,7 +186,7 @@ mkdir -p cpython/cross-build/wasm32-wasi
    CONFIG_SITE=../../Tools/wasm/config.site-wasm32-wasi \
    CC="$CC_WASM" CXX="clang++-19 --target=wasm32-wasi --sysroot=$sysroot/usr" \
    PKG_CONFIG_LIBDIR="$deps/lib/pkgconfig" PKG_CONFIG_PATH= \
-   CFLAGS="-O2" LDFLAGS="-L$deps/lib" CPPFLAGS="-I$deps/include" \
+   CFLAGS="-O3" LDFLAGS="-L$deps/lib" CPPFLAGS="-I$deps/include" \
    ac_cv_func_clock_nanosleep=no ac_cv_lib_rt_clock_nanosleep=no \
    ../../configure --host=wasm32-wasip1 --build="$(../../config.guess)" --with-build-python="$buildpy" \
      --with-pymalloc --disable-test-modules --prefix=/usr/local \

@@ -1,0 +1,236 @@
+package pyexec_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sandhost/sandhost/pyexec"
+	"github.com/sandhost/sandhost/sandbox"
+)
+
+const (
+	tinyCode = "x = 1 + 1"
+	cpuCode  = "sum(i*i for i in range(10**6))"
+)
+
+// nativeLoop is the fast native baseline: a persistent python3 process
+// with a length-prefixed exec loop (no polling), output captured like ours.
+const nativeLoop = `
+import sys, io, struct
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+g = {"__name__": "__main__"}
+while True:
+    h = inp.read(4)
+    if len(h) < 4: break
+    code = inp.read(struct.unpack("<I", h)[0]).decode()
+    buf = io.StringIO(); so = sys.stdout; sys.stdout = buf
+    try: exec(compile(code, "<code>", "exec"), g)
+    except BaseException as e: buf.write(repr(e))
+    finally: sys.stdout = so
+    r = buf.getvalue().encode()
+    out.write(struct.pack("<I", len(r)) + r); out.flush()
+`
+
+type nativePython struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+func startNative(b *testing.B, src string) *nativePython {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		b.Skip("no python3 for the native baseline")
+	}
+	cmd := exec.Command(py, "-u", "-c", src)
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { in.Close(); cmd.Process.Kill(); cmd.Wait() })
+	return &nativePython{cmd: cmd, in: in, out: bufio.NewReader(out)}
+}
+
+func (n *nativePython) exec(code string) error {
+	var h [4]byte
+	binary.LittleEndian.PutUint32(h[:], uint32(len(code)))
+	if _, err := n.in.Write(append(h[:], code...)); err != nil {
+		return err
+	}
+	if _, err := io.ReadFull(n.out, h[:]); err != nil {
+		return err
+	}
+	_, err := n.out.Discard(int(binary.LittleEndian.Uint32(h[:])))
+	return err
+}
+
+// torchrlLoop is TorchRL's protocol: code and an end marker on stdin, output
+// and a completion marker on stdout, read by a parent polling every 10 ms.
+const torchrlLoop = `
+import sys, io
+g = {}
+while True:
+    lines = []
+    for line in sys.stdin:
+        if line.rstrip("\n") == "---END---": break
+        lines.append(line)
+    else:
+        break
+    buf = io.StringIO(); so = sys.stdout; sys.stdout = buf
+    try: exec("".join(lines), g)
+    except Exception as e: print(e, file=sys.stderr)
+    finally: sys.stdout = so
+    print(buf.getvalue(), end="")
+    print("---EXECUTION_COMPLETE---", flush=True)
+`
+
+type torchrlPython struct {
+	*nativePython
+	mu    sync.Mutex
+	lines []string
+}
+
+func startTorchRL(b *testing.B) *torchrlPython {
+	t := &torchrlPython{nativePython: startNative(b, torchrlLoop)}
+	go func() {
+		for {
+			l, err := t.out.ReadString('\n')
+			if err != nil {
+				return
+			}
+			t.mu.Lock()
+			t.lines = append(t.lines, l)
+			t.mu.Unlock()
+		}
+	}()
+	return t
+}
+
+func (t *torchrlPython) exec(code string) error {
+	if _, err := io.WriteString(t.in, code+"\n---END---\n"); err != nil {
+		return err
+	}
+	for {
+		t.mu.Lock()
+		done := len(t.lines) > 0 && t.lines[len(t.lines)-1] == "---EXECUTION_COMPLETE---\n"
+		if done {
+			t.lines = t.lines[:0]
+		}
+		t.mu.Unlock()
+		if done {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond) // TorchRL's polling interval, the thing measured
+	}
+}
+
+// BenchmarkExecute compares a call through the pool with the native
+// baselines, in one run: a tiny snippet (round-trip cost) and CPU-bound code.
+func BenchmarkExecute(b *testing.B) {
+	for _, c := range []struct{ name, code string }{{"tiny", tinyCode}, {"cpu", cpuCode}} {
+		for _, eng := range sandbox.Engines() {
+			b.Run(c.name+"/"+eng, func(b *testing.B) {
+				p := newPool(b, pyexec.Options{Size: 1, Engine: eng, Timeout: time.Minute})
+				for b.Loop() {
+					r, err := p.Execute(ctx, c.code)
+					if err != nil || !r.Success {
+						b.Fatal(r, err)
+					}
+				}
+			})
+		}
+		b.Run(c.name+"/native-persistent", func(b *testing.B) {
+			n := startNative(b, nativeLoop)
+			for b.Loop() {
+				if err := n.exec(c.code); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		if c.name == "tiny" {
+			b.Run(c.name+"/torchrl-poll", func(b *testing.B) {
+				t := startTorchRL(b)
+				for b.Loop() {
+					if err := t.exec(c.code); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkFresh is a call in a clean interpreter made from the snapshot,
+// against a cold CPython start-up in the sandbox and a native python3.
+func BenchmarkFresh(b *testing.B) {
+	for _, eng := range sandbox.Engines() {
+		b.Run("snapshot/"+eng, func(b *testing.B) {
+			p := newPool(b, pyexec.Options{Size: 1, Engine: eng})
+			for b.Loop() {
+				if r, err := p.Execute(ctx, tinyCode, pyexec.Fresh()); err != nil || !r.Success {
+					b.Fatal(r, err)
+				}
+			}
+		})
+	}
+	b.Run("native-python3-S-c", func(b *testing.B) {
+		py, err := exec.LookPath("python3")
+		if err != nil {
+			b.Skip("no python3")
+		}
+		for b.Loop() {
+			if err := exec.Command(py, "-S", "-c", tinyCode).Run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPoolStart is the time for a pool of 32 to be ready (warm
+// compilation cache), and the private memory each idle interpreter costs.
+func BenchmarkPoolStart(b *testing.B) {
+	for _, eng := range sandbox.Engines() {
+		b.Run("32/"+eng, func(b *testing.B) {
+			newPool(b, pyexec.Options{Size: 1, Engine: eng}) // warm: compiled
+			var pss float64
+			for b.Loop() {
+				before := pssKB()
+				p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 32, Engine: eng})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				pss = float64(pssKB()-before) / 32
+				p.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(pss, "KiB-per-idle-interp")
+		})
+	}
+}
+
+// pssKB is this process's proportional set size.
+func pssKB() int64 {
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		return 0
+	}
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		if f := strings.Fields(string(l)); len(f) >= 2 && f[0] == "Pss:" {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
