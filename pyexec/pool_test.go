@@ -3,12 +3,15 @@ package pyexec_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sandhost/sandhost/pyexec"
+	"github.com/sandhost/sandhost/sandbox"
 )
 
 var ctx = context.Background()
@@ -227,5 +230,26 @@ func TestScratchTmpAndFiles(t *testing.T) {
 	// Bad input file names are refused.
 	if r := run(t, p, "pass", pyexec.WithFiles(map[string][]byte{"../x": nil})); r.Success {
 		t.Fatalf("escaping input file accepted: %+v", r)
+	}
+}
+
+func TestReadOnlyMount(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "data.csv"), []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := newPool(t, pyexec.Options{Size: 1, Mounts: []sandbox.Mount{{HostDir: dir, GuestPath: "/data"}}})
+	if r := run(t, p, "print(open('/data/data.csv').read().splitlines()[1])"); r.Stdout != "1,2\n" {
+		t.Fatalf("read mount: %+v", r)
+	}
+	if r := run(t, p, "open('/data/new', 'w').write('x')"); r.Success {
+		t.Fatalf("wrote into a read-only mount: %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new")); err == nil {
+		t.Fatal("file appeared on the host")
+	}
+	// Fresh and session interpreters see the same mounts.
+	if r := run(t, p, "print(len(open('/data/data.csv').read()))", pyexec.Fresh()); r.Stdout != "8\n" {
+		t.Fatalf("fresh mount: %+v", r)
 	}
 }
