@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -251,5 +253,34 @@ func TestReadOnlyMount(t *testing.T) {
 	// Fresh and session interpreters see the same mounts.
 	if r := run(t, p, "print(len(open('/data/data.csv').read()))", pyexec.Fresh()); r.Stdout != "8\n" {
 		t.Fatalf("fresh mount: %+v", r)
+	}
+}
+
+// A stopped guest leaves nothing running: no goroutine and no CPU burning
+// once the pool has replaced its interpreters.
+func TestTimeoutLeavesNothingRunning(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 2})
+	healthy(t, p, 2)
+	before := runtime.NumGoroutine()
+	for _, code := range []string{"while True: pass", "sum(range(10**12))", "import re; re.match('(a+)+$', 'a' * 64 + 'b')"} {
+		if r := run(t, p, code, pyexec.WithTimeout(200*time.Millisecond)); r.Failure != pyexec.FailTimeout {
+			t.Fatalf("%s: %+v", code, r)
+		}
+	}
+	healthy(t, p, 4) // both interpreters replaced and serving
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // goroutines of finished calls exiting
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Fatalf("%d goroutines after the timeouts, %d before", n, before)
+	}
+	time.Sleep(300 * time.Millisecond) // an idle window in which to measure CPU use
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(syscall.TimevalToNsec(ru1.Utime) - syscall.TimevalToNsec(ru0.Utime))
+	if cpu > 250*time.Millisecond {
+		t.Fatalf("the process burnt %v of CPU in a 300ms idle window after the timeouts", cpu)
 	}
 }
