@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sandhost/sandhost/pyexec"
 	"github.com/sandhost/sandhost/registry"
 )
 
@@ -105,7 +107,12 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	fmt.Fprintf(out, "  500 cross-process calls: p50 %v, p99 %v\n", lat[250].Round(time.Microsecond), lat[495].Round(time.Microsecond))
 
-	step("5. kill the second host (SIGKILL): its services vanish")
+	step("5. the sandboxed Python executor, placed on the other host")
+	if err := demoPython(ctx, out, r); err != nil {
+		fmt.Fprintf(out, "  skipped: %v\n", err)
+	}
+
+	step("6. kill the second host (SIGKILL): its services vanish")
 	child.Process.Signal(syscall.SIGKILL)
 	t0 := time.Now()
 	pending := make(chan error, 1)
@@ -133,11 +140,52 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	names, _ := r.List(ctx)
 	fmt.Fprintf(out, "  services now: %s\n", strings.Join(names, ", "))
 
-	step("6. reset the namespace")
+	step("7. reset the namespace")
 	if err := r.Reset(ctx); err != nil {
 		return err
 	}
 	names, _ = r.List(ctx)
 	fmt.Fprintf(out, "  services after reset: %d\n\ndemo done.\n", len(names))
+	return nil
+}
+
+func demoPython(ctx context.Context, out io.Writer, r *registry.Registry) error {
+	client, err := registry.Open(ctx, r.Addr(), registry.WithNamespace("demo"), registry.ClientOnly())
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	t0 := time.Now()
+	if _, err := client.Register(ctx, "python_executor", "python_executor",
+		registry.WithArgs(pyexec.ServiceArgs{PoolSize: 2, Timeout: 5}), registry.WithMaxConcurrency(2)); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  python_executor (pool of 2) ready in %v\n", time.Since(t0).Round(time.Millisecond))
+	h, err := r.Get(ctx, "python_executor")
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct{ what, code string }{
+		{"compute", "import statistics; print(statistics.mean([1, 2, 3, 4]))"},
+		{"read a host file", "open('/etc/passwd').read()"},
+		{"loop forever (timeout 0.3 s)", "while True: pass"},
+		{"exit", "import sys; sys.exit(3)"},
+		{"still serving", "print('hello from the sandbox')"},
+	} {
+		req := pyexec.ExecuteRequest{Code: c.code}
+		if strings.Contains(c.what, "timeout") {
+			req.Timeout = 0.3
+		}
+		res, err := registry.CallJSON[pyexec.Result](ctx, h, "execute", req)
+		if err != nil {
+			return err
+		}
+		msg := strings.TrimSpace(res.Stdout)
+		if !res.Success {
+			lines := strings.Split(strings.TrimSpace(res.Stderr), "\n")
+			msg = fmt.Sprintf("failed (%s, return code %d) %s", res.Failure, res.ReturnCode, lines[len(lines)-1])
+		}
+		fmt.Fprintf(out, "  %-30s %s  [%v]\n", c.what+":", msg, res.Duration.Round(10*time.Microsecond))
+	}
 	return nil
 }
