@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,12 +49,22 @@ type nativePython struct {
 	out *bufio.Reader
 }
 
-func startNative(b *testing.B, src string) *nativePython {
+// realPython is the python3 executable itself, not a wrapper script (pyenv
+// shims cost tens of milliseconds per start).
+func realPython(b *testing.B) string {
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		b.Skip("no python3 for the native baseline")
 	}
-	cmd := exec.Command(py, "-u", "-c", src)
+	out, err := exec.Command(py, "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		b.Skip("python3 does not run")
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func startNative(b *testing.B, src string) *nativePython {
+	cmd := exec.Command(realPython(b), "-u", "-c", src)
 	in, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
@@ -185,10 +197,7 @@ func BenchmarkFresh(b *testing.B) {
 		})
 	}
 	b.Run("native-python3-S-c", func(b *testing.B) {
-		py, err := exec.LookPath("python3")
-		if err != nil {
-			b.Skip("no python3")
-		}
+		py := realPython(b)
 		for b.Loop() {
 			if err := exec.Command(py, "-S", "-c", tinyCode).Run(); err != nil {
 				b.Fatal(err)
@@ -198,24 +207,30 @@ func BenchmarkFresh(b *testing.B) {
 }
 
 // BenchmarkPoolStart is the time for a pool of 32 to be ready (warm
-// compilation cache), and the private memory each idle interpreter costs.
+// compilation cache), and the private memory each idle interpreter costs
+// (Pss measured around the first pool made in the process).
 func BenchmarkPoolStart(b *testing.B) {
 	for _, eng := range sandbox.Engines() {
 		b.Run("32/"+eng, func(b *testing.B) {
 			newPool(b, pyexec.Options{Size: 1, Engine: eng}) // warm: compiled
-			var pss float64
+			runtime.GC()
+			debug.FreeOSMemory()
+			before := pssKB()
+			first := true
 			for b.Loop() {
-				before := pssKB()
 				p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 32, Engine: eng})
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.StopTimer()
-				pss = float64(pssKB()-before) / 32
+				if first {
+					b.StopTimer()
+					runtime.GC()
+					b.ReportMetric(float64(pssKB()-before)/32, "KiB-per-idle-interp")
+					first = false
+					b.StartTimer()
+				}
 				p.Close()
-				b.StartTimer()
 			}
-			b.ReportMetric(pss, "KiB-per-idle-interp")
 		})
 	}
 }
