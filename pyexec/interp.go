@@ -45,6 +45,7 @@ const (
 type snapshot struct {
 	size  uint32
 	pages map[uint32][]byte // page index -> contents
+	cow   *sandbox.Snapshot // the whole image, mapped copy-on-write; nil where unsupported
 }
 
 // instanceConfig is the same for every instance of a pool (mount order
@@ -127,6 +128,11 @@ func (p *Pool) takeSnapshot(ctx context.Context, it *interp) (*snapshot, error) 
 			s.pages[pg] = cur
 		}
 	}
+	if cow, err := sandbox.NewSnapshot(full); err == nil {
+		s.cow = cow
+	} else {
+		p.opts.Logger.Warn("copy-on-write snapshots unavailable; restoring by copying pages", "err", err)
+	}
 	return s, nil
 }
 
@@ -138,16 +144,36 @@ func (p *Pool) restore(ctx context.Context) (*interp, error) {
 	if err != nil {
 		return nil, err
 	}
-	inst, err := p.mod.Instantiate(ctx, ic)
+	ic.Snapshot = s.cow
+	mod := p.mod
+	if s.cow != nil && p.modNoData != nil {
+		mod = p.modNoData
+	}
+	inst, err := mod.Instantiate(ctx, ic)
 	if err != nil {
 		return nil, err
 	}
-	if cur := inst.MemorySize(); cur < s.size && !inst.Grow((s.size-cur)/pageSize) {
-		inst.Close(ctx)
-		return nil, fmt.Errorf("pyexec: grow memory to %d bytes: over the memory limit?", s.size)
+	grown := false
+	if cur := inst.MemorySize(); cur < s.size {
+		if !inst.Grow((s.size - cur) / pageSize) {
+			inst.Close(ctx)
+			return nil, fmt.Errorf("pyexec: grow memory to %d bytes: over the memory limit?", s.size)
+		}
+		grown = true
 	}
-	for pg, data := range s.pages {
-		inst.Write(pg*pageSize, data)
+	if s.cow != nil {
+		// Without data segments and growth, the memory already reads as
+		// the image; otherwise map it again over what was written.
+		if mod == p.modNoData && !grown {
+			// nothing to do
+		} else if err := inst.RestoreSnapshot(); err != nil {
+			inst.Close(ctx)
+			return nil, err
+		}
+	} else {
+		for pg, data := range s.pages {
+			inst.Write(pg*pageSize, data)
+		}
 	}
 	it := &interp{inst: inst, stdout: so, stderr: se}
 	// Clones share the random state made before the snapshot.

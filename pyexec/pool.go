@@ -108,7 +108,10 @@ type Pool struct {
 	art  Artefacts
 	rt   *sandbox.Runtime
 	mod  *sandbox.Module
-	snap *snapshot
+	// modNoData is mod without data segments, for instances made from the
+	// copy-on-write snapshot (nil: use mod and re-map after instantiation).
+	modNoData *sandbox.Module
+	snap      *snapshot
 
 	idle chan *interp // free shared interpreters; receivers are served FIFO
 
@@ -149,7 +152,7 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	mod, err := compiledPython(ctx, rt, art)
+	mod, err := compiledPython(ctx, rt, art, false)
 	if err != nil {
 		return nil, err
 	}
@@ -160,9 +163,30 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	// CPython's first compile and first traceback initialise state lazily
+	// (milliseconds); do both before the snapshot so no clone pays again.
+	// Neither leaves anything in __main__.
+	for _, warm := range []string{"pass", "raise ValueError('warm-up')"} {
+		if _, err := first.exec(ctx, warm, 1024); err != nil {
+			first.close()
+			return nil, fmt.Errorf("pyexec: warm up interpreter: %w", err)
+		}
+	}
+	if _, err := first.inst.Call(ctx, "sandhost_reseed"); err != nil {
+		first.close()
+		return nil, fmt.Errorf("pyexec: warm up interpreter: %w", err)
+	}
+	first.stdout.Take()
+	first.stderr.Take()
 	if p.snap, err = p.takeSnapshot(ctx, first); err != nil {
 		first.close()
 		return nil, err
+	}
+	if p.snap.cow != nil {
+		if p.modNoData, err = compiledPython(ctx, rt, art, true); err != nil {
+			p.opts.Logger.Warn("no data-less module variant; snapshot instances re-map their data pages", "err", err)
+			p.modNoData = nil
+		}
 	}
 	p.idle <- first
 	var wg sync.WaitGroup
@@ -190,11 +214,13 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 
 var (
 	modsMu sync.Mutex
-	mods   = map[string]*sandbox.Module{} // by runtime and wasm path: compile once per process
+	mods   = map[string]*sandbox.Module{} // by runtime, wasm path and variant: compile once per process
 )
 
-func compiledPython(ctx context.Context, rt *sandbox.Runtime, art Artefacts) (*sandbox.Module, error) {
-	key := fmt.Sprintf("%p|%s", rt, art.Wasm)
+// compiledPython compiles python.wasm, or with stripData its variant with an
+// empty data section (for instances that start from a snapshot).
+func compiledPython(ctx context.Context, rt *sandbox.Runtime, art Artefacts, stripData bool) (*sandbox.Module, error) {
+	key := fmt.Sprintf("%p|%s|%v", rt, art.Wasm, stripData)
 	modsMu.Lock()
 	defer modsMu.Unlock()
 	if m, ok := mods[key]; ok {
@@ -204,7 +230,14 @@ func compiledPython(ctx context.Context, rt *sandbox.Runtime, art Artefacts) (*s
 	if err != nil {
 		return nil, err
 	}
-	m, err := rt.Compile(ctx, "python.wasm", wasm)
+	name := "python.wasm"
+	if stripData {
+		if wasm, err = sandbox.WithoutData(wasm); err != nil {
+			return nil, err
+		}
+		name = "python.wasm (no data section)"
+	}
+	m, err := rt.Compile(ctx, name, wasm)
 	if err != nil {
 		return nil, err
 	}

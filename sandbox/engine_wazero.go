@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	wsysfs "github.com/tetratelabs/wazero/experimental/sysfs"
 	wasi "github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
@@ -71,16 +72,40 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig) (in
 	for k, v := range ic.Env {
 		mc = mc.WithEnv(k, v)
 	}
+	var cow *cowMemory
+	if ic.Snapshot != nil {
+		var cowErr error
+		ctx = experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {
+			cow, cowErr = newCowMemory(ic.Snapshot, max)
+			if cowErr != nil {
+				return nil
+			}
+			return cow
+		}))
+		defer func() {
+			if cowErr != nil && cow != nil {
+				cow.Free()
+			}
+		}()
+	}
 	mod, err := c.rt.InstantiateModule(ctx, c.cm, mc)
 	if err != nil {
 		return nil, wazeroErr(err)
 	}
-	return &wazeroInstance{mod: mod, fns: map[string]api.Function{}}, nil
+	return &wazeroInstance{mod: mod, fns: map[string]api.Function{}, cow: cow}, nil
 }
 
 type wazeroInstance struct {
 	mod api.Module
 	fns map[string]api.Function
+	cow *cowMemory // nil unless made from a snapshot
+}
+
+func (i *wazeroInstance) restoreSnapshot() error {
+	if i.cow == nil {
+		return errors.New("sandbox: instance has no snapshot")
+	}
+	return i.cow.remap()
 }
 
 func (i *wazeroInstance) call(ctx context.Context, name string, args ...uint64) ([]uint64, error) {

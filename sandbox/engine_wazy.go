@@ -69,16 +69,40 @@ func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig) (inst
 	for k, v := range ic.Env {
 		mc = mc.WithEnv(k, v)
 	}
+	var cow *cowMemory
+	if ic.Snapshot != nil {
+		var cowErr error
+		ctx = api.WithMemoryAllocator(ctx, api.MemoryAllocatorFunc(func(_, max uint64) api.LinearMemory {
+			cow, cowErr = newCowMemory(ic.Snapshot, max)
+			if cowErr != nil {
+				return nil
+			}
+			return cow
+		}))
+		defer func() {
+			if cowErr != nil && cow != nil {
+				cow.Free()
+			}
+		}()
+	}
 	mod, err := c.rt.InstantiateModule(ctx, c.cm, mc)
 	if err != nil {
 		return nil, wazyErr(err)
 	}
-	return &wazyInstance{mod: mod, fns: map[string]api.Function{}}, nil
+	return &wazyInstance{mod: mod, fns: map[string]api.Function{}, cow: cow}, nil
 }
 
 type wazyInstance struct {
 	mod api.Module
 	fns map[string]api.Function
+	cow *cowMemory // nil unless made from a snapshot
+}
+
+func (i *wazyInstance) restoreSnapshot() error {
+	if i.cow == nil {
+		return errors.New("sandbox: instance has no snapshot")
+	}
+	return i.cow.remap()
 }
 
 func (i *wazyInstance) call(ctx context.Context, name string, args ...uint64) ([]uint64, error) {

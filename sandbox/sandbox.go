@@ -213,6 +213,9 @@ type InstanceConfig struct {
 	// Scratch, when set, is mounted writable at /tmp; the instance owns it
 	// and removes it on Close.
 	Scratch *Scratch
+	// Snapshot, when set, is the instance's initial memory, mapped
+	// copy-on-write (give no Start functions: the image is past them).
+	Snapshot *Snapshot
 }
 
 // Instance is one guest. It is not safe for concurrent use.
@@ -270,6 +273,11 @@ func (i *Instance) MemorySize() uint32 { return i.inst.memSize() }
 // Grow grows linear memory by delta pages.
 func (i *Instance) Grow(pages uint32) bool { return i.inst.grow(pages) }
 
+// RestoreSnapshot makes the memory read as the instance's snapshot again,
+// discarding every page written since (data segments applied at
+// instantiation included). It fails for an instance without a snapshot.
+func (i *Instance) RestoreSnapshot() error { return i.inst.restoreSnapshot() }
+
 // Scratch is the instance's /tmp, if it has one.
 func (i *Instance) Scratch() *Scratch { return i.scratch }
 
@@ -298,5 +306,6 @@ type instance interface {
 	write(off uint32, b []byte) bool
 	memSize() uint32
 	grow(pages uint32) bool
+	restoreSnapshot() error
 	close(ctx context.Context) error
 }

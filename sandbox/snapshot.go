@@ -1,0 +1,114 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Snapshot is a linear-memory image that new instances start from,
+// copy-on-write: it is kept once in an in-memory file, and each instance
+// maps it privately, so an idle instance costs only the pages it has
+// written, and starting one copies nothing.
+type Snapshot struct {
+	f    *os.File // the memfd; kept referenced (its finalizer would close the fd)
+	size uint64
+}
+
+// NewSnapshot stores a memory image. It needs Linux's memfd_create.
+func NewSnapshot(image []byte) (*Snapshot, error) {
+	fd, err := unix.MemfdCreate("sandhost-snapshot", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: snapshot memfd: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "sandhost-snapshot")
+	if _, err := f.Write(image); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sandbox: write snapshot: %w", err)
+	}
+	return &Snapshot{f: f, size: uint64(len(image))}, nil
+}
+
+// Size is the image's size in bytes.
+func (s *Snapshot) Size() uint64 { return s.size }
+
+// Close releases the image (instances mapped from it keep their mappings).
+func (s *Snapshot) Close() error { return s.f.Close() }
+
+// cowMemory is a linear memory whose first bytes map a Snapshot privately
+// and whose rest is anonymous memory made accessible as the guest grows.
+// Its address never changes: the whole maximum is reserved up front.
+type cowMemory struct {
+	mu   sync.Mutex
+	snap *Snapshot
+	mem  []byte // the reservation, max bytes
+	rw   uint64 // bytes accessible
+}
+
+const osPage = 4096
+
+func newCowMemory(snap *Snapshot, max uint64) (*cowMemory, error) {
+	if max < snap.size {
+		return nil, fmt.Errorf("sandbox: snapshot of %d bytes exceeds the memory limit of %d", snap.size, max)
+	}
+	mem, err := unix.Mmap(-1, 0, int(max), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: reserve %d bytes: %w", max, err)
+	}
+	m := &cowMemory{snap: snap, mem: mem}
+	if err := m.remap(); err != nil {
+		unix.Munmap(mem)
+		return nil, err
+	}
+	return m, nil
+}
+
+// remap maps the snapshot over the start of the memory again, dropping
+// whatever was written there: the memory reads as the snapshot.
+func (m *cowMemory) remap() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	size := m.snap.size
+	if size == 0 {
+		return nil
+	}
+	_, _, errno := unix.Syscall6(unix.SYS_MMAP, uintptr(unsafe.Pointer(&m.mem[0])), uintptr(size),
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED, m.snap.f.Fd(), 0)
+	if errno != 0 {
+		return fmt.Errorf("sandbox: map snapshot: %w", errno)
+	}
+	if m.rw < size {
+		m.rw = size
+	}
+	return nil
+}
+
+// Reallocate makes size bytes accessible and returns them.
+func (m *cowMemory) Reallocate(size uint64) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if size > uint64(len(m.mem)) {
+		return nil
+	}
+	if size > m.rw {
+		end := (size + osPage - 1) &^ (osPage - 1)
+		if err := unix.Mprotect(m.mem[m.rw:end], unix.PROT_READ|unix.PROT_WRITE); err != nil {
+			return nil
+		}
+		m.rw = end
+	}
+	return m.mem[:size:size]
+}
+
+// Free unmaps the memory.
+func (m *cowMemory) Free() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.mem != nil {
+		unix.Munmap(m.mem)
+		m.mem = nil
+	}
+}

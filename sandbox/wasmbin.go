@@ -1,0 +1,52 @@
+package sandbox
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+)
+
+// WithoutData returns a copy of a wasm module whose data section holds no
+// segments. Instances of it start from a Snapshot, which already holds the
+// data: applying the segments again would only dirty (copy) the pages the
+// snapshot shares. It refuses modules with a data count section, whose code
+// may refer to segments (memory.init, data.drop).
+func WithoutData(wasm []byte) ([]byte, error) {
+	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) {
+		return nil, errors.New("sandbox: not a wasm module")
+	}
+	out := append([]byte(nil), wasm[:8]...)
+	for i := 8; i < len(wasm); {
+		id := wasm[i]
+		size, n, err := uleb(wasm[i+1:])
+		if err != nil {
+			return nil, err
+		}
+		start := i + 1 + n
+		end := start + int(size)
+		if end > len(wasm) || end < start {
+			return nil, fmt.Errorf("sandbox: section %d runs past the end", id)
+		}
+		switch id {
+		case 12:
+			return nil, errors.New("sandbox: module has a data count section; its code may use data segments")
+		case 11:
+			out = append(out, 11, 1, 0) // a data section of zero segments
+		default:
+			out = append(out, wasm[i:end]...)
+		}
+		i = end
+	}
+	return out, nil
+}
+
+func uleb(b []byte) (uint64, int, error) {
+	var v uint64
+	for i := 0; i < len(b) && i < 10; i++ {
+		v |= uint64(b[i]&0x7f) << (7 * i)
+		if b[i] < 0x80 {
+			return v, i + 1, nil
+		}
+	}
+	return 0, 0, errors.New("sandbox: bad LEB128")
+}
