@@ -77,5 +77,12 @@ def _reseed():
     import random, os
     random.seed(os.urandom(32))
 
+# Relative paths land in the interpreter's own scratch /tmp.
+import os
+try:
+    os.chdir('/tmp')
+except OSError:
+    pass
+
 # Warm the modules most snippets use, so they are in every snapshot.
 import json, re, collections, math, random, itertools, functools
