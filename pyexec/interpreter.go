@@ -107,6 +107,16 @@ func NewInterpreter(ctx context.Context, opts InterpreterOptions) (*Interpreter,
 	return in, nil
 }
 
+// Options are the interpreter's settings.
+func (in *Interpreter) Options() InterpreterOptions { return in.opts }
+
+// Clone returns an interpreter with the same settings and service, and
+// environments of its own (TorchRL clones transforms per environment
+// batch). Services given by DSN are reached through a registry of the clone's own.
+func (in *Interpreter) Clone(ctx context.Context) (*Interpreter, error) {
+	return NewInterpreter(ctx, in.opts)
+}
+
 // Close releases a registry the interpreter opened itself.
 func (in *Interpreter) Close() error {
 	if in.ownReg != nil {

@@ -95,6 +95,13 @@ func TestInterpreterServiceMode(t *testing.T) {
 		}
 	}
 	t.Logf("8 environments through the service in %v", time.Since(t0))
+	clone, err := in.Clone(ctx)
+	if err != nil || clone.Options() != in.Options() {
+		t.Fatalf("clone: %+v %v", clone, err)
+	}
+	if m := clone.Process(ctx, []string{"```python\nprint('from the clone')\n```"}); m[0][0].Content != "Code block 1 executed successfully:\nfrom the clone\n" {
+		t.Fatalf("clone run: %+v", m)
+	}
 	h, _ := r.Get(ctx, pyexec.ServiceName)
 	res, err := registry.CallJSON[pyexec.Result](ctx, h, "execute", pyexec.ExecuteRequest{Code: "x=10;y=20;print(f'Result: {x+y}')"})
 	if err != nil || !res.Success || res.Stdout != "Result: 30\n" {

@@ -303,3 +303,20 @@ func TestCPythonRegressionTestsInSandbox(t *testing.T) {
 		t.Fatalf("regression tests: %s", trim(r).Stdout+trim(r).Stderr)
 	}
 }
+
+func TestSessionsAreBounded(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, MaxSessions: 2})
+	for _, s := range []string{"a", "b", "c"} {
+		run(t, p, "v = '"+s+"'", pyexec.InSession(s))
+	}
+	if n := p.Sessions(); n != 2 {
+		t.Fatalf("%d live sessions, want 2", n)
+	}
+	// "a" was the least recently used: evicted, its state gone.
+	if r := run(t, p, "print(v)", pyexec.InSession("a")); r.Success {
+		t.Fatalf("evicted session kept its state: %+v", r)
+	}
+	if r := run(t, p, "print(v)", pyexec.InSession("c")); r.Stdout != "c\n" {
+		t.Fatalf("recent session lost its state: %+v", r)
+	}
+}
