@@ -174,6 +174,12 @@ if ls src/python3.13_*.debian.tar.* >/dev/null 2>&1; then
   step "applied $applied security patch(es)"
 fi
 
+# Reproducible: __DATE__/__TIME__ (clang honours SOURCE_DATE_EPOCH) come
+# from Debian's changelog of the package, not from the clock.
+SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l debian-py/debian/changelog -STimestamp 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+echo "$SOURCE_DATE_EPOCH" >"$work/source-date-epoch"
+
 step "native build python (configure ~25 s, make ~150 s)"
 mkdir -p cpython/cross-build/build
 (cd cpython/cross-build/build && run "$logs/native-configure.log" ../../configure --prefix="$work/native" \
@@ -195,6 +201,8 @@ touch "$work/.cpython-built"
 else
   step "CPython build tree cached ($work); relinking only"
 fi
+SOURCE_DATE_EPOCH=$(cat "$work/source-date-epoch" 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
 pyver=$(orig python3.13 | sed -E 's/.*python3.13_([^.]+\.[^.]+\.[^.]+)\.orig.*/\1/')
 pydeb=$(ls src/python3.13_*.dsc 2>/dev/null | sed -E 's/.*python3.13_(.*)\.dsc/\1/' || true)
 sysroot=$work/sysroot
@@ -227,7 +235,10 @@ rm -rf "$stage/lib/python3.13/"{test,idlelib,tkinter,turtledemo,ensurepip,lib2to
 find "$stage/lib/python3.13" -name '__pycache__' -prune -exec rm -rf {} +
 # The sysconfig data of the wasm build (imported by sysconfig/site).
 cp "$wb"/build/lib.wasi-wasm32-3.13/_sysconfigdata_*.py "$stage/lib/python3.13/" 2>/dev/null || true
-run "$logs/compileall.log" "$buildpy" -E -s -m compileall -q -j "$jobs" -o 0 --invalidation-mode unchecked-hash "$stage/lib/python3.13"
+# -d: tracebacks name the guest path; hashes, not mtimes, make .pyc
+# reproducible and valid on a read-only mount.
+run "$logs/compileall.log" "$buildpy" -E -s -m compileall -q -j "$jobs" -o 0 --invalidation-mode unchecked-hash \
+  -d /usr/local/lib/python3.13 "$stage/lib/python3.13"
 # Lib/test stays available for mounting (CPython's regression tests).
 cp -a cpython/Lib/test "$stage/lib-test" 2>/dev/null || true
 
@@ -238,6 +249,7 @@ t_end=$(date +%s)
   echo "cpython=$pyver"
   echo "debian_python3.13=${pydeb:-unknown}"
   for f in src/*.dsc src/*.deb; do [ -e "$f" ] && echo "source=$(basename "$f")"; done
+  echo "source_date_epoch=$SOURCE_DATE_EPOCH"
   echo "build_seconds=$((t_end - t_start))"
   echo "python_wasm_bytes=$(stat -c %s "$stage/python.wasm")"
   echo "python_wasm_gzip_bytes=$(gzip -9c "$stage/python.wasm" | wc -c)"
@@ -246,5 +258,9 @@ t_end=$(date +%s)
 } >"$stage/manifest.txt"
 rm -rf "$out" && mv "$stage" "$out"
 ln -sfn "$key" "$cache/python-wasm/current"
+# Older recipes' outputs and build trees are dead weight (about 0.8 GB each).
+for d in "$cache"/python-wasm/*/ "$cache"/build/*/; do
+  case "$(basename "$d")" in "$key"|"$cpkey"|current) ;; *) rm -rf "$d" ;; esac
+done
 step "done: $out"
 cat "$out/manifest.txt"
