@@ -19,15 +19,11 @@ import (
 	"github.com/sandhost/sandhost/registry"
 )
 
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
-
 // When started with SANDHOST_BENCH_ECHO=URL this binary is the bare
 // baseline's server: a Redis Streams request/reply echo loop with nothing
 // else, in a separate process like a sandhost host.
 func TestMain(m *testing.M) {
-	goredis.SetLogger(quiet{})
+	testredis.SilenceClientLogs()
 	if url := os.Getenv("SANDHOST_BENCH_ECHO"); url != "" {
 		echoServer(url)
 		return

@@ -15,19 +15,13 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/sandhost/sandhost/internal/testhost"
 	"github.com/sandhost/sandhost/internal/testredis"
 	"github.com/sandhost/sandhost/registry"
 )
 
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
-
 func TestMain(m *testing.M) {
-	goredis.SetLogger(quiet{})
+	testredis.SilenceClientLogs()
 	os.Exit(m.Run())
 }
 

@@ -40,8 +40,8 @@ func init() {
 		},
 		run: runRegister,
 	}
-	commands["list"] = &command{summary: "list the services of the namespace", run: runList}
-	commands["get"] = &command{summary: "show one service", usage: "NAME", run: runGet}
+	commands["list"] = &command{summary: "list the services of the namespace", run: clientRun(0, "no arguments", runList)}
+	commands["get"] = &command{summary: "show one service", usage: "NAME", run: clientRun(1, "NAME", runGet)}
 	commands["call"] = &command{
 		summary: "call a method of a service and print the reply",
 		usage:   "NAME METHOD [PAYLOAD_JSON]",
@@ -50,8 +50,8 @@ func init() {
 		},
 		run: runCall,
 	}
-	commands["reset"] = &command{summary: "stop every service of the namespace, on every host", run: runReset}
-	commands["hosts"] = &command{summary: "list the live hosts of the namespace", run: runHosts}
+	commands["reset"] = &command{summary: "stop every service of the namespace, on every host", run: clientRun(0, "no arguments", runReset)}
+	commands["hosts"] = &command{summary: "list the live hosts of the namespace", run: clientRun(0, "no arguments", runHosts)}
 }
 
 func flagValue(fs *flag.FlagSet, name string) string { return fs.Lookup(name).Value.String() }
@@ -63,6 +63,22 @@ func openClient(ctx context.Context, g *globals) (*registry.Registry, error) {
 		return nil, usagef("no --redis given (or SANDHOST_REDIS): give the address `host serve` printed")
 	}
 	return registry.Open(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
+}
+
+// clientRun adapts a command that takes an exact number of arguments and
+// works on a client-only registry.
+func clientRun(nargs int, names string, fn func(ctx context.Context, g *globals, r *registry.Registry, args []string) error) func(context.Context, *globals, []string) error {
+	return func(ctx context.Context, g *globals, args []string) error {
+		if err := needArgs(args, nargs, names); err != nil {
+			return err
+		}
+		r, err := openClient(ctx, g)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		return fn(ctx, g, r, args)
+	}
 }
 
 func printJSON(g *globals, v any) error {
@@ -159,15 +175,7 @@ func runRegister(ctx context.Context, g *globals, args []string) error {
 	return nil
 }
 
-func runList(ctx context.Context, g *globals, args []string) error {
-	if err := needArgs(args, 0, "no arguments"); err != nil {
-		return err
-	}
-	r, err := openClient(ctx, g)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+func runList(ctx context.Context, g *globals, r *registry.Registry, args []string) error {
 	specs, err := r.Specs(ctx)
 	if err != nil {
 		return err
@@ -191,15 +199,7 @@ func runList(ctx context.Context, g *globals, args []string) error {
 	return tw.Flush()
 }
 
-func runGet(ctx context.Context, g *globals, args []string) error {
-	if err := needArgs(args, 1, "NAME"); err != nil {
-		return err
-	}
-	r, err := openClient(ctx, g)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+func runGet(ctx context.Context, g *globals, r *registry.Registry, args []string) error {
 	h, err := r.Get(ctx, args[0])
 	if err != nil {
 		return err
@@ -238,15 +238,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 	return nil
 }
 
-func runReset(ctx context.Context, g *globals, args []string) error {
-	if err := needArgs(args, 0, "no arguments"); err != nil {
-		return err
-	}
-	r, err := openClient(ctx, g)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+func runReset(ctx context.Context, g *globals, r *registry.Registry, args []string) error {
 	n, _ := r.List(ctx)
 	if err := r.Reset(ctx); err != nil {
 		return err
@@ -258,15 +250,7 @@ func runReset(ctx context.Context, g *globals, args []string) error {
 	return nil
 }
 
-func runHosts(ctx context.Context, g *globals, args []string) error {
-	if err := needArgs(args, 0, "no arguments"); err != nil {
-		return err
-	}
-	r, err := openClient(ctx, g)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+func runHosts(ctx context.Context, g *globals, r *registry.Registry, args []string) error {
 	hs, err := r.Hosts(ctx)
 	if err != nil {
 		return err

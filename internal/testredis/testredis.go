@@ -5,6 +5,7 @@ package testredis
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // Server is a running redis-server.
@@ -119,3 +122,11 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// SilenceClientLogs stops go-redis from logging connections closed under a
+// blocked read when a registry closes (expected, and noise in test output).
+func SilenceClientLogs() { goredis.SetLogger(quietLogger{}) }
