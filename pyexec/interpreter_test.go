@@ -72,10 +72,12 @@ func TestInterpreterServiceMode(t *testing.T) {
 		!strings.Contains(err.Error(), "Invalid services backend") {
 		t.Fatalf("invalid backend: %v", err)
 	}
-	_, err = r.Register(ctx, pyexec.ServiceName, pyexec.ServiceName,
-		registry.WithArgs(pyexec.ServiceArgs{PoolSize: 2, Timeout: 5}), registry.WithMaxConcurrency(2))
+	reg, err := r.Register(ctx, pyexec.ServiceName, pyexec.ServiceName, registry.WithArgs(pyexec.ServiceArgs{PoolSize: 2, Timeout: 5}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := reg.Spec().MaxConcurrency; n != 2 {
+		t.Fatalf("max concurrency %d, want the pool size 2 by default", n)
 	}
 	in, err := pyexec.NewInterpreter(ctx, pyexec.InterpreterOptions{Registry: r})
 	if err != nil {

@@ -102,4 +102,8 @@ func (s *service) Call(ctx context.Context, method string, payload []byte) ([]by
 
 func (s *service) Close() error { return s.pool.Close() }
 
+// MaxConcurrency lets the registry run as many calls as the pool has
+// interpreters (registry.ConcurrencyHint); more queue.
+func (s *service) MaxConcurrency() int { return s.pool.opts.Size }
+
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

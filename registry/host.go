@@ -61,9 +61,11 @@ func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Servic
 		factory = f
 	}
 	spec.Owner = r.id
-	run := &running{spec: spec, owned: inst == nil, lim: newLimiter(spec.MaxConcurrency), ready: make(chan struct{})}
+	run := &running{spec: spec, owned: inst == nil, ready: make(chan struct{})}
 	run.ctx, run.cancel = context.WithCancel(r.ctx)
 
+	// A placeholder makes a second registration of the name in this
+	// process fail at once; calls that find it wait until it is ready.
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -76,6 +78,7 @@ func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Servic
 	r.services[spec.Name] = run
 	r.mu.Unlock()
 
+	svc := inst
 	fail := func(err error) (*Handle, error) {
 		run.err = err
 		close(run.ready)
@@ -85,7 +88,29 @@ func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Servic
 			delete(r.services, spec.Name)
 		}
 		r.mu.Unlock()
+		if inst == nil && svc != nil {
+			closeService(svc)
+		}
 		return nil, err
+	}
+	// Construct first, then claim: the service decides its default
+	// concurrency, and the claim that makes it visible also makes it ready.
+	// A loser of a race across processes closes what it built.
+	if svc == nil {
+		var err error
+		svc, err = factory(ctx, spec.Args)
+		if err == nil && svc == nil {
+			err = errors.New("factory returned a nil service")
+		}
+		if err != nil {
+			return fail(fmt.Errorf("registry: construct %q with factory %q: %w", spec.Name, spec.Factory, err))
+		}
+	}
+	if spec.MaxConcurrency == 0 {
+		spec.MaxConcurrency = 1
+		if h, ok := svc.(ConcurrencyHint); ok && h.MaxConcurrency() > 0 {
+			spec.MaxConcurrency = h.MaxConcurrency()
+		}
 	}
 	claimed, err := r.be.Claim(ctx, spec)
 	if err != nil {
@@ -97,20 +122,8 @@ func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Servic
 	r.mu.Lock()
 	run.spec = claimed
 	r.mu.Unlock()
-	svc := inst
-	if svc == nil {
-		svc, err = factory(ctx, spec.Args)
-		if err == nil && svc == nil {
-			err = errors.New("factory returned a nil service")
-		}
-		if err != nil {
-			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			r.be.Release(rctx, spec.Name, r.id)
-			cancel()
-			return fail(fmt.Errorf("registry: construct %q with factory %q: %w", spec.Name, spec.Factory, err))
-		}
-	}
 	run.svc = svc
+	run.lim = newLimiter(claimed.MaxConcurrency)
 	close(run.ready)
 	// Not in r.wg: a blocking read can outlast Close by up to a second
 	// (go-redis reads ignore cancellation); the loop then exits on its own.

@@ -100,8 +100,9 @@ func WithArgs(v any) RegisterOption {
 	}
 }
 
-// WithMaxConcurrency bounds how many calls the service runs at once
-// (default 1, like a Ray actor); further calls queue in FIFO order.
+// WithMaxConcurrency bounds how many calls the service runs at once; further
+// calls queue in FIFO order. The default is the service's own
+// ConcurrencyHint, else 1 (like a Ray actor).
 func WithMaxConcurrency(n int) RegisterOption {
 	return func(c *regConfig) {
 		if n < 1 {

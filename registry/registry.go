@@ -275,7 +275,7 @@ func (r *Registry) newSpec(name string, opts []RegisterOption) (driver.Spec, err
 	if err := validName(name); err != nil {
 		return driver.Spec{}, err
 	}
-	rc := regConfig{maxConcurrency: 1}
+	rc := regConfig{}
 	for _, o := range opts {
 		o(&rc)
 	}

@@ -504,3 +504,24 @@ func TestResetStopsServicesOnEveryHost(t *testing.T) {
 		}
 	})
 }
+
+type hinted struct{ counter }
+
+func (*hinted) MaxConcurrency() int { return 7 }
+
+func TestConcurrencyHint(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		r := e.open()
+		h, err := r.RegisterService(ctx, "hinted", &hinted{})
+		if err != nil || h.Spec().MaxConcurrency != 7 {
+			t.Fatalf("spec %+v, %v: want max concurrency 7 from the hint", h.Spec(), err)
+		}
+		h, err = r.RegisterService(ctx, "explicit", &hinted{}, registry.WithMaxConcurrency(3))
+		if err != nil || h.Spec().MaxConcurrency != 3 {
+			t.Fatalf("spec %+v, %v: an explicit option wins", h.Spec(), err)
+		}
+		if h := mustRegister(t, r, "plain", "value"); h.Spec().MaxConcurrency != 1 {
+			t.Fatalf("default max concurrency %d, want 1", h.Spec().MaxConcurrency)
+		}
+	})
+}

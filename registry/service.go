@@ -21,6 +21,13 @@ type Service interface {
 	Call(ctx context.Context, method string, payload []byte) ([]byte, error)
 }
 
+// ConcurrencyHint is implemented by services that know how many calls they
+// can run at once (a pool of N interpreters: N). It sets the service's max
+// concurrency when the registration does not (WithMaxConcurrency).
+type ConcurrencyHint interface {
+	MaxConcurrency() int
+}
+
 // ServiceFunc adapts a function to a Service.
 type ServiceFunc func(ctx context.Context, method string, payload []byte) ([]byte, error)
 
