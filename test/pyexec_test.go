@@ -16,8 +16,10 @@ func TestPythonExecutorAcrossHosts(t *testing.T) {
 	url := rs.URL()
 	startHost(t, url, "py")
 	startHost(t, url, "py")
-	mustCLI(t, url, "py", "register", "python_executor", "python_executor",
-		"--args", `{"pool_size": 2, "timeout": 5}`, "--max-concurrency", "4")
+	mustCLI(t, url, "py", "register", "python_executor", "python_executor", "--args", `{"pool_size": 2, "timeout": 5}`)
+	if n := specOf(t, url, "py", "python_executor").MaxConcurrency; n != 2 {
+		t.Fatalf("max concurrency %d, want the pool size", n)
+	}
 
 	if got := mustCLI(t, url, "py", "exec", "x = 10; y = 20; print(f'Result: {x + y}')"); got != "Result: 30\n" {
 		t.Fatalf("exec = %q", got)

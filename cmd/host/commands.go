@@ -33,7 +33,7 @@ func init() {
 		usage:   "NAME FACTORY [--args JSON] [--max-concurrency N] [--cpus N] [--gpus N] [--memory SIZE]",
 		flags: func(fs *flag.FlagSet, g *globals) {
 			fs.String("args", "", "constructor arguments, as JSON")
-			fs.Int("max-concurrency", 1, "calls the service runs at once")
+			fs.Int("max-concurrency", 0, "calls the service runs at once (default: the service's own, else 1)")
 			fs.Float64("cpus", 0, "CPUs the service needs")
 			fs.Int("gpus", 0, "GPUs the service needs")
 			fs.String("memory", "", "memory the service needs (e.g. 2GiB)")
@@ -152,7 +152,13 @@ func runRegister(ctx context.Context, g *globals, args []string) error {
 	}
 	var mc int
 	fmt.Sscan(flagValue(g.fs, "max-concurrency"), &mc)
-	opts := []registry.RegisterOption{registry.WithMaxConcurrency(mc), registry.WithResources(res)}
+	opts := []registry.RegisterOption{registry.WithResources(res)}
+	if mc < 0 {
+		return usagef("--max-concurrency must be positive")
+	}
+	if mc > 0 {
+		opts = append(opts, registry.WithMaxConcurrency(mc))
+	}
 	if a := flagValue(g.fs, "args"); a != "" {
 		if !json.Valid([]byte(a)) {
 			return usagef("--args is not valid JSON: %s", a)
