@@ -7,18 +7,19 @@
 #   $SANDHOST_CACHE/python-wasm/<key>/manifest.txt    versions, sizes, build time
 #   $SANDHOST_CACHE/python-wasm/current -> <key>
 #
-# <key> hashes the recipe (this script, versions.txt and sandhost_embed.c), so
-# a second run with the same recipe does nothing; the CPython build tree is
-# kept under $SANDHOST_CACHE/build/<cpython key> (this script and versions.txt
-# only), so a change to sandhost_embed.c only relinks (seconds). SANDHOST_CACHE defaults to
+# <key> hashes the whole recipe (this script, cpython.sh, versions.txt and
+# sandhost_embed.c), so a second run with the same recipe does nothing. The
+# CPython build tree is kept under $SANDHOST_CACHE/build/<cpython key>, keyed by
+# cpython.sh and versions.txt only, so a change to the link step, the stdlib
+# packaging or sandhost_embed.c takes seconds. SANDHOST_CACHE defaults to
 # ~/.cache/sandhost. Needs root for apt-get (toolchain packages only; the
 # newer wasi-libc is unpacked privately, nothing else is installed).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SANDHOST_CACHE:-$HOME/.cache/sandhost}
-cpkey=$(cat "$here/build.sh" "$here/versions.txt" | sha256sum | cut -c1-16)
-key=$( (echo "$cpkey"; cat "$here/sandhost_embed.c") | sha256sum | cut -c1-16)
+cpkey=$(cat "$here/cpython.sh" "$here/versions.txt" | sha256sum | cut -c1-16)
+key=$( (echo "$cpkey"; cat "$here/build.sh" "$here/sandhost_embed.c") | sha256sum | cut -c1-16)
 out=$cache/python-wasm/$key
 jobs=$(nproc)
 t_start=$(date +%s)
@@ -61,143 +62,9 @@ if [ -n "$(echo "$missing" | tr -d '[:space:]')" ]; then
 fi
 
 if [ ! -f "$work/.cpython-built" ]; then
-step "sources: a private APT configuration for $SOURCE_SUITE"
-apt_dir=$work/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/sources.list.d"
-cat >"$apt_dir/sources.list.d/debian.sources" <<SRC
-Types: deb deb-src
-URIs: http://deb.debian.org/debian
-Suites: $SOURCE_SUITE
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-cat >"$apt_dir/apt.conf" <<CONF
-Dir::Etc::SourceList "/dev/null";
-Dir::Etc::SourceParts "$apt_dir/sources.list.d";
-Dir::State::Lists "$apt_dir/lists";
-Dir::Cache "$apt_dir/cache";
-Dir::Cache::Archives "$apt_dir/cache/archives";
-APT::Get::AllowUnauthenticated "false";
-CONF
-export APT_CONFIG=$apt_dir/apt.conf
-run "$logs/apt-update.log" apt-get update
-mkdir -p src && cd src
-for p in $SOURCE_PACKAGES; do
-  name=${p%%=*}
-  spec=$p
-  [ "$spec" = "$name" ] && spec="$name/$SOURCE_SUITE"
-  step "download source $spec"
-  # For some packages only the orig tarball downloads (the .dsc 404s on the
-  # mirror); that is all the build needs, so judge by the tarball.
-  apt-get source --download-only "$spec" >"$logs/source-$name.log" 2>&1 || true
-  if ! ls "${name}"_*.orig.tar.* >/dev/null 2>&1; then
-    echo "python-wasm: could not download the source of $spec" >&2
-    tail -n 20 "$logs/source-$name.log" >&2
-    exit 1
-  fi
-done
-step "download wasi-libc from $SOURCE_SUITE"
-run "$logs/wasi-libc.log" apt-get download "wasi-libc/$SOURCE_SUITE"
-cd "$work"
-unset APT_CONFIG
-
-sysroot=$work/sysroot
-rm -rf "$sysroot" && mkdir -p "$sysroot"
-dpkg -x src/wasi-libc_*.deb "$sysroot"
-pyver=$(orig python3.13 | sed -E 's/.*python3.13_([^.]+\.[^.]+\.[^.]+)\.orig.*/\1/')
-pydeb=$(ls src/python3.13_*.dsc 2>/dev/null | sed -E 's/.*python3.13_(.*)\.dsc/\1/' || true)
-step "CPython $pyver (Debian ${pydeb:-?}), wasi-libc $(ls src/wasi-libc_*.deb | sed -E 's/.*wasi-libc_([^_]+)_.*/\1/')"
-
-CC_WASM="clang-19 --target=wasm32-wasi --sysroot=$sysroot/usr"
-deps=$work/deps
-rm -rf "$deps" && mkdir -p "$deps/lib/pkgconfig" "$deps/include"
-export AR=llvm-ar-19 RANLIB=llvm-ranlib-19
-
-step "zlib"
-rm -rf zlib && mkdir zlib && tar -xf "$(orig zlib)" -C zlib --strip-components=1
-(cd zlib && run "$logs/zlib.log" env CC="$CC_WASM" CFLAGS="-O2" CHOST=wasm32 ./configure --static --prefix="$deps" \
-  && run "$logs/zlib-make.log" make -j"$jobs" libz.a && run "$logs/zlib-install.log" make install)
-
-step "bzip2"
-rm -rf bzip2 && mkdir bzip2 && tar -xf "$(orig bzip2)" -C bzip2 --strip-components=1
-(cd bzip2 && for f in blocksort huffman crctable randtable compress decompress bzlib; do
-   $CC_WASM -O2 -D_FILE_OFFSET_BITS=64 -c $f.c -o $f.o; done \
- && $AR rcs "$deps/lib/libbz2.a" blocksort.o huffman.o crctable.o randtable.o compress.o decompress.o bzlib.o \
- && cp bzlib.h "$deps/include/")
-cat >"$deps/lib/pkgconfig/bzip2.pc" <<PC
-prefix=$deps
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-Name: bzip2
-Description: bzip2
-Version: 1.0.8
-Libs: -L\${libdir} -lbz2
-Cflags: -I\${includedir}
-PC
-
-step "liblzma"
-rm -rf xz && mkdir xz && tar -xf "$(orig xz-utils)" -C xz --strip-components=1
-(cd xz && run "$logs/xz.log" env CC="$CC_WASM" CFLAGS="-O2" ./configure --host=wasm32-wasi --prefix="$deps" \
-   --disable-shared --enable-static --disable-threads --disable-xz --disable-xzdec --disable-lzmadec \
-   --disable-lzmainfo --disable-scripts --disable-doc --disable-nls \
- && run "$logs/xz-make.log" make -j"$jobs" -C src/liblzma && run "$logs/xz-install.log" make -C src/liblzma install)
-
-step "sqlite3 (amalgamation)"
-rm -rf sqlite && mkdir sqlite && tar -xf "$(orig sqlite3)" -C sqlite --strip-components=1
-(cd sqlite && { [ -f sqlite3.c ] || { run "$logs/sqlite-conf.log" ./configure && run "$logs/sqlite-amal.log" make sqlite3.c; }; } \
- && $CC_WASM -O2 -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_OMIT_WAL -DSQLITE_OMIT_SHARED_CACHE \
-    -D_WASI_EMULATED_MMAN -D_WASI_EMULATED_GETPID -D_WASI_EMULATED_PROCESS_CLOCKS -c sqlite3.c -o sqlite3.o \
- && $AR rcs "$deps/lib/libsqlite3.a" sqlite3.o && cp sqlite3.h sqlite3ext.h "$deps/include/")
-cat >"$deps/lib/pkgconfig/sqlite3.pc" <<PC
-prefix=$deps
-libdir=\${prefix}/lib
-includedir=\${prefix}/include
-Name: SQLite
-Description: SQL database engine
-Version: 3
-Libs: -L\${libdir} -lsqlite3 -lwasi-emulated-mman
-Cflags: -I\${includedir}
-PC
-
-step "CPython source and Debian's security patches"
-rm -rf cpython && mkdir cpython && tar -xf "$(orig python3.13)" -C cpython --strip-components=1
-if ls src/python3.13_*.debian.tar.* >/dev/null 2>&1; then
-  mkdir -p debian-py && tar -xf src/python3.13_*.debian.tar.* -C debian-py
-  applied=0
-  for p in $(grep -iE '^[^#]*cve' debian-py/debian/patches/series 2>/dev/null | awk '{print $1}'); do
-    if patch -d cpython -p1 --forward --silent <"debian-py/debian/patches/$p" >>"$logs/patches.log" 2>&1; then
-      applied=$((applied + 1))
-    else
-      echo "python-wasm: patch $p does not apply; skipped" | tee -a "$logs/patches.log"
-    fi
-  done
-  step "applied $applied security patch(es)"
-fi
-
-# Reproducible: __DATE__/__TIME__ (clang honours SOURCE_DATE_EPOCH) come
-# from Debian's changelog of the package, not from the clock.
-SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l debian-py/debian/changelog -STimestamp 2>/dev/null || echo 0)
-export SOURCE_DATE_EPOCH
-echo "$SOURCE_DATE_EPOCH" >"$work/source-date-epoch"
-
-step "native build python (configure ~25 s, make ~150 s)"
-mkdir -p cpython/cross-build/build
-(cd cpython/cross-build/build && run "$logs/native-configure.log" ../../configure --prefix="$work/native" \
-  && run "$logs/native-make.log" make -j"$jobs")
-buildpy=$work/cpython/cross-build/build/python
-
-step "cross build for wasm32-wasi (configure ~50 s, make ~60 s)"
-mkdir -p cpython/cross-build/wasm32-wasi
-(cd cpython/cross-build/wasm32-wasi && run "$logs/wasm-configure.log" env \
-   CONFIG_SITE=../../Tools/wasm/config.site-wasm32-wasi \
-   CC="$CC_WASM" CXX="clang++-19 --target=wasm32-wasi --sysroot=$sysroot/usr" \
-   PKG_CONFIG_LIBDIR="$deps/lib/pkgconfig" PKG_CONFIG_PATH= \
-   CFLAGS="-O3" LDFLAGS="-L$deps/lib" CPPFLAGS="-I$deps/include" \
-   ac_cv_func_clock_nanosleep=no ac_cv_lib_rt_clock_nanosleep=no \
-   ../../configure --host=wasm32-wasip1 --build="$(../../config.guess)" --with-build-python="$buildpy" \
-     --with-pymalloc --disable-test-modules --prefix=/usr/local \
- && run "$logs/wasm-make.log" make -j"$jobs")
-touch "$work/.cpython-built"
+  # shellcheck source=cpython.sh
+  . "$here/cpython.sh"
+  touch "$work/.cpython-built"
 else
   step "CPython build tree cached ($work); relinking only"
 fi
@@ -233,8 +100,11 @@ step "stdlib with .pyc"
 cp -a cpython/Lib "$stage/lib/python3.13"
 rm -rf "$stage/lib/python3.13/"{test,idlelib,tkinter,turtledemo,ensurepip,lib2to3,pydoc_data,site-packages}
 find "$stage/lib/python3.13" -name '__pycache__' -prune -exec rm -rf {} +
-# The sysconfig data of the wasm build (imported by sysconfig/site).
-cp "$wb"/build/lib.wasi-wasm32-3.13/_sysconfigdata_*.py "$stage/lib/python3.13/" 2>/dev/null || true
+# The sysconfig data of the wasm build (imported by sysconfig/site), with
+# the build directory's path made constant for a reproducible result.
+for f in "$wb"/build/lib.wasi-wasm32-3.13/_sysconfigdata_*.py; do
+  if [ -f "$f" ]; then sed "s|$work|/build|g" "$f" >"$stage/lib/python3.13/$(basename "$f")"; fi
+done
 # -d: tracebacks name the guest path; hashes, not mtimes, make .pyc
 # reproducible and valid on a read-only mount.
 run "$logs/compileall.log" "$buildpy" -E -s -m compileall -q -j "$jobs" -o 0 --invalidation-mode unchecked-hash \
