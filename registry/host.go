@@ -143,6 +143,7 @@ func (r *Registry) lookupRunning(name string) *running {
 // calls beyond its max concurrency wait in the store, in order.
 func (r *Registry) serve(run *running) {
 	queue := "svc:" + run.spec.Name
+	backoff := time.Duration(0)
 	for run.ctx.Err() == nil {
 		n, err := run.lim.waitFree(run.ctx)
 		if err != nil {
@@ -157,11 +158,17 @@ func (r *Registry) serve(run *running) {
 				// The queue is gone: a reset, or a store that lost its
 				// data. The heartbeat tells which (and restores it).
 				r.beat(run.ctx)
-			} else {
-				r.log.Warn("receive failed", "service", run.spec.Name, "err", err)
+			} else if backoff == 0 {
+				r.log.Warn("receive failed; retrying", "service", run.spec.Name, "err", err)
 			}
-			sleepCtx(run.ctx, 100*time.Millisecond)
+			// Back off to at most 2 s while the store is unreachable.
+			backoff = min(max(2*backoff, 50*time.Millisecond), 2*time.Second)
+			sleepCtx(run.ctx, backoff)
 			continue
+		}
+		if backoff > 0 {
+			r.log.Info("receiving again", "service", run.spec.Name)
+			backoff = 0
 		}
 		if run.ctx.Err() != nil {
 			// Stopped while reading: answer rather than leave callers waiting.
