@@ -322,6 +322,8 @@ func (p *Pool) execShared(ctx context.Context, ec execConfig, code string) (Resu
 	var it *interp
 	select {
 	case it = <-p.idle:
+	case <-p.ctx.Done():
+		return Result{}, ErrClosed
 	case <-ctx.Done():
 		return Result{Stderr: fmt.Sprintf("No interpreter became free within %v (pool of %d busy)\n", ec.timeout, p.opts.Size),
 			ReturnCode: -1, Failure: FailQueued}, nil

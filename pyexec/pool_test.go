@@ -2,6 +2,7 @@ package pyexec_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -318,5 +319,31 @@ func TestSessionsAreBounded(t *testing.T) {
 	}
 	if r := run(t, p, "print(v)", pyexec.InSession("c")); r.Stdout != "c\n" {
 		t.Fatalf("recent session lost its state: %+v", r)
+	}
+}
+
+func TestQueuedCallersGiveUpAtTheirDeadline(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	busy := make(chan pyexec.Result)
+	go func() {
+		r, _ := p.Execute(ctx, "import time; time.sleep(1)")
+		busy <- r
+	}()
+	// Wait until the only interpreter is taken, then queue behind it.
+	for {
+		r := run(t, p, "pass", pyexec.WithTimeout(50*time.Millisecond))
+		if r.Failure == pyexec.FailQueued {
+			if r.ReturnCode != -1 || !strings.Contains(r.Stderr, "No interpreter became free") {
+				t.Fatalf("queued result: %+v", r)
+			}
+			break
+		}
+	}
+	if r := <-busy; !r.Success {
+		t.Fatalf("the long call: %+v", r)
+	}
+	p.Close()
+	if _, err := p.Execute(ctx, "pass"); !errors.Is(err, pyexec.ErrClosed) {
+		t.Fatalf("after Close: %v", err)
 	}
 }
