@@ -177,21 +177,42 @@ func (r *Registry) serve(run *running) {
 			}
 			return
 		}
-		for _, req := range reqs {
-			go r.handle(run, req)
+		if len(reqs) == 0 {
+			continue
 		}
+		last := len(reqs) - 1
+		for _, req := range reqs[:last] {
+			go r.handle(run, req, false)
+		}
+		if run.lim.tryAcquire() {
+			// Run the last call on this goroutine, which is running now,
+			// and go on reading in a new one: handing the call to a fresh
+			// goroutine instead cost about 40 µs of round trip at
+			// concurrency 1 (RATIONALE.md).
+			go r.serve(run)
+			r.handle(run, reqs[last], true)
+			return
+		}
+		go r.handle(run, reqs[last], false)
 	}
 }
 
-func (r *Registry) handle(run *running, req driver.Request) {
+// handle runs one call and replies; held says its slot is already taken.
+func (r *Registry) handle(run *running, req driver.Request, held bool) {
 	resp := r.execute(run.ctx, req, func(ctx context.Context) ([]byte, error) {
-		// Queue with in-process callers for a slot, in FIFO order.
-		if err := run.lim.acquire(ctx); err != nil {
-			return nil, err
+		if !held {
+			// Queue with in-process callers for a slot, in FIFO order.
+			if err := run.lim.acquire(ctx); err != nil {
+				return nil, err
+			}
 		}
+		held = false
 		defer run.lim.release(1)
 		return safeCall(ctx, run.svc, req.Method, req.Payload)
 	})
+	if held { // execute answered without calling (deadline passed)
+		run.lim.release(1)
+	}
 	r.reply(req, resp)
 }
 

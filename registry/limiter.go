@@ -45,6 +45,17 @@ func (l *limiter) acquire(ctx context.Context) error {
 	}
 }
 
+// tryAcquire takes a slot if one is free and nobody waits for it.
+func (l *limiter) tryAcquire() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.free > 0 && len(l.waiters) == 0 {
+		l.free--
+		return true
+	}
+	return false
+}
+
 // waitFree waits until at least one slot is free, without taking any, and
 // returns how many are free. The serve loop uses it so that it never holds
 // slots while blocked reading its queue.
