@@ -188,6 +188,14 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 			p.modNoData = nil
 		}
 	}
+	if p.snap.cow != nil {
+		// Every interpreter a clone, the first one too, so that all of
+		// them have memory the sandbox manages (per-call memory limits).
+		first.close()
+		if first, err = p.restore(ctx); err != nil {
+			return nil, err
+		}
+	}
 	p.idle <- first
 	var wg sync.WaitGroup
 	errs := make(chan error, opts.Size)
@@ -254,7 +262,13 @@ type execConfig struct {
 	timeout  time.Duration
 	files    map[string][]byte
 	outFiles []string
+	memory   int64
 }
+
+// WithMemoryLimit caps the interpreter's memory for this call, below the
+// pool's MemoryLimit. A call that needs more gets MemoryError (failure
+// "memory") and its interpreter is replaced.
+func WithMemoryLimit(bytes int64) ExecOption { return func(c *execConfig) { c.memory = bytes } }
 
 // WithFiles places files in the interpreter's /tmp before the code runs
 // (names relative to /tmp; subdirectories are made).
@@ -498,7 +512,21 @@ func (p *Pool) run(ctx context.Context, ec execConfig, it *interp, code string) 
 	if err := p.putFiles(it, ec.files); err != nil {
 		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: 1, Failure: FailException}, true
 	}
+	if ec.memory > 0 {
+		if err := it.inst.SetMemoryLimit(ec.memory); err != nil {
+			return Result{Stderr: "Error: per-call memory limits need copy-on-write snapshots (Linux memfd)\n",
+				ReturnCode: -1, Failure: FailCrash}, true
+		}
+	}
 	res, keep := p.runCode(ctx, ec, it, code)
+	if ec.memory > 0 {
+		if res.Failure == FailMemory {
+			res.Stderr += fmt.Sprintf("[memory limit of this call: %d MiB]\n", ec.memory>>20)
+		}
+		if keep {
+			it.inst.SetMemoryLimit(0)
+		}
+	}
 	if sc := it.inst.Scratch(); sc != nil {
 		if sc.Full() {
 			res.Stderr += fmt.Sprintf("[/tmp is full: its cap is %d bytes]\n", sc.Cap())

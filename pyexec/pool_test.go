@@ -347,3 +347,18 @@ func TestQueuedCallersGiveUpAtTheirDeadline(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 }
+
+func TestPerCallMemoryLimit(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, MemoryLimit: 256 << 20})
+	r := run(t, p, "x = bytearray(100 * 1024 * 1024)", pyexec.WithMemoryLimit(64<<20))
+	if r.Failure != pyexec.FailMemory || !strings.Contains(r.Stderr, "memory limit of this call: 64 MiB") {
+		t.Fatalf("over the call's limit: %+v", r)
+	}
+	// The pool's own limit applies again to the next call.
+	if r := run(t, p, "x = bytearray(100 * 1024 * 1024); print(len(x) >> 20)"); !r.Success || r.Stdout != "100\n" {
+		t.Fatalf("without a call limit: %+v", trim(r))
+	}
+	if r := run(t, p, "print(1)", pyexec.WithMemoryLimit(64<<20)); !r.Success {
+		t.Fatalf("small call under a limit: %+v", r)
+	}
+}

@@ -30,6 +30,9 @@ type ExecuteRequest struct {
 	// back in Result.Files.
 	Files       map[string][]byte `json:"files,omitempty"`
 	OutputFiles []string          `json:"output_files,omitempty"`
+	// Memory caps this call's interpreter memory, e.g. "128MiB" (at most
+	// the service's own limit).
+	Memory string `json:"memory,omitempty"`
 }
 
 func init() {
@@ -92,6 +95,13 @@ func (s *service) execute(ctx context.Context, req ExecuteRequest) (Result, erro
 	}
 	if len(req.OutputFiles) > 0 {
 		opts = append(opts, WithOutputFiles(req.OutputFiles...))
+	}
+	if req.Memory != "" {
+		n, err := bytesize.Parse(req.Memory)
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: memory: %v", registry.ErrInvalid, err)
+		}
+		opts = append(opts, WithMemoryLimit(n))
 	}
 	return s.pool.Execute(ctx, req.Code, opts...)
 }

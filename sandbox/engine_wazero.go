@@ -103,9 +103,17 @@ type wazeroInstance struct {
 
 func (i *wazeroInstance) restoreSnapshot() error {
 	if i.cow == nil {
-		return errors.New("sandbox: instance has no snapshot")
+		return ErrNoSnapshot
 	}
 	return i.cow.remap()
+}
+
+func (i *wazeroInstance) setMemoryLimit(bytes int64) error {
+	if i.cow == nil {
+		return ErrNoSnapshot
+	}
+	i.cow.setLimit(uint64(max(bytes, 0)))
+	return nil
 }
 
 func (i *wazeroInstance) call(ctx context.Context, name string, args ...uint64) ([]uint64, error) {

@@ -278,6 +278,15 @@ func (i *Instance) Grow(pages uint32) bool { return i.inst.grow(pages) }
 // instantiation included). It fails for an instance without a snapshot.
 func (i *Instance) RestoreSnapshot() error { return i.inst.restoreSnapshot() }
 
+// ErrNoSnapshot: the operation needs an instance made from a Snapshot.
+var ErrNoSnapshot = errors.New("sandbox: instance has no snapshot")
+
+// SetMemoryLimit caps how large the instance's memory may grow from now on,
+// below the runtime's limit (0 lifts the cap). Memory never shrinks, so a cap
+// under the current size only stops further growth. It needs an instance made
+// from a Snapshot, whose memory sandbox manages.
+func (i *Instance) SetMemoryLimit(bytes int64) error { return i.inst.setMemoryLimit(bytes) }
+
 // Scratch is the instance's /tmp, if it has one.
 func (i *Instance) Scratch() *Scratch { return i.scratch }
 
@@ -307,5 +316,6 @@ type instance interface {
 	memSize() uint32
 	grow(pages uint32) bool
 	restoreSnapshot() error
+	setMemoryLimit(bytes int64) error
 	close(ctx context.Context) error
 }

@@ -44,8 +44,9 @@ func (s *Snapshot) Close() error { return s.f.Close() }
 type cowMemory struct {
 	mu   sync.Mutex
 	snap *Snapshot
-	mem  []byte // the reservation, max bytes
-	rw   uint64 // bytes accessible
+	mem   []byte // the reservation, max bytes
+	rw    uint64 // bytes accessible
+	limit uint64 // growth past this fails; 0: up to the reservation
 }
 
 const osPage = 4096
@@ -90,7 +91,7 @@ func (m *cowMemory) remap() error {
 func (m *cowMemory) Reallocate(size uint64) []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if size > uint64(len(m.mem)) {
+	if size > uint64(len(m.mem)) || m.limit > 0 && size > m.limit {
 		return nil
 	}
 	if size > m.rw {
@@ -111,4 +112,10 @@ func (m *cowMemory) Free() {
 		unix.Munmap(m.mem)
 		m.mem = nil
 	}
+}
+
+func (m *cowMemory) setLimit(bytes uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.limit = bytes
 }

@@ -41,6 +41,10 @@ func TestPythonExecutorAcrossHosts(t *testing.T) {
 	if _, e, code := cli(t, url, "py", "exec", "--session", "env-b", "print(a)"); code != 1 || !strings.Contains(e, "NameError") {
 		t.Fatalf("other session: exit %d %q", code, e)
 	}
+	// A per-call memory limit, through the service.
+	if _, e, code := cli(t, url, "py", "exec", "--memory", "32MiB", "x = bytearray(64 * 1024 * 1024)"); code != 1 || !strings.Contains(e, "memory") {
+		t.Fatalf("memory limit: exit %d %q", code, e)
+	}
 	// A timeout is a failure with its reason, and the service goes on.
 	if _, e, code := cli(t, url, "py", "exec", "--timeout", "300ms", "while True: pass"); code != 1 || !strings.Contains(e, "timeout") {
 		t.Fatalf("timeout: exit %d %q", code, e)

@@ -40,7 +40,7 @@ func init() {
 			fs.String("session", "", "keep state under this session ID")
 			fs.Bool("fresh", false, "run in a clean, just-started interpreter")
 			fs.Duration("timeout", 10*time.Second, "deadline of the execution")
-			fs.String("memory", "256MiB", "memory limit of the interpreter (local pool)")
+			fs.String("memory", "", "memory limit of the interpreter (default 256MiB)")
 			fs.String("engine", sandbox.DefaultEngine, "sandbox engine: wazy or wazero (local pool)")
 			fs.String("python-dir", "", "directory holding python.wasm and lib/ (default: the build cache)")
 			fs.Var(&mounts, "mount", "mount HOSTDIR read-only at GUESTDIR (local pool; repeatable)")
@@ -76,15 +76,22 @@ func runExec(ctx context.Context, g *globals, args []string, mounts mountList) e
 		}
 		cctx, cancel := context.WithTimeout(ctx, timeout+30*time.Second)
 		defer cancel()
-		res, err = registry.CallJSON[pyexec.Result](cctx, h, "execute",
-			pyexec.ExecuteRequest{Code: code, Session: session, Fresh: fresh, Timeout: timeout.Seconds()})
+		if m := flagValue(g.fs, "memory"); m != "" {
+			if _, err := bytesize.Parse(m); err != nil {
+				return usagef("--memory: %v", err)
+			}
+		}
+		res, err = registry.CallJSON[pyexec.Result](cctx, h, "execute", pyexec.ExecuteRequest{Code: code, Session: session,
+			Fresh: fresh, Timeout: timeout.Seconds(), Memory: flagValue(g.fs, "memory")})
 		if err != nil {
 			return err
 		}
 	} else {
-		mem, err := bytesize.Parse(flagValue(g.fs, "memory"))
-		if err != nil {
-			return usagef("--memory: %v", err)
+		mem := int64(256 << 20)
+		if m := flagValue(g.fs, "memory"); m != "" {
+			if mem, err = bytesize.Parse(m); err != nil {
+				return usagef("--memory: %v", err)
+			}
 		}
 		p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 1, Timeout: timeout, MemoryLimit: mem, Mounts: mounts,
 			PythonDir: flagValue(g.fs, "python-dir"), Engine: flagValue(g.fs, "engine")})
