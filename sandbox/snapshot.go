@@ -42,8 +42,8 @@ func (s *Snapshot) Close() error { return s.f.Close() }
 // and whose rest is anonymous memory made accessible as the guest grows.
 // Its address never changes: the whole maximum is reserved up front.
 type cowMemory struct {
-	mu   sync.Mutex
-	snap *Snapshot
+	mu    sync.Mutex
+	snap  *Snapshot
 	mem   []byte // the reservation, max bytes
 	rw    uint64 // bytes accessible
 	limit uint64 // growth past this fails; 0: up to the reservation
