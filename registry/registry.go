@@ -540,10 +540,6 @@ func (r *Registry) withTimeout(ctx context.Context) (context.Context, context.Ca
 func (r *Registry) watch(events <-chan driver.Event, live chan struct{}) {
 	defer r.wg.Done()
 	for ev := range events {
-		if live != nil && ev.Kind == driver.Resync {
-			close(live)
-			live = nil
-		}
 		r.mu.Lock()
 		r.cacheVer++
 		switch ev.Kind {
@@ -554,6 +550,11 @@ func (r *Registry) watch(events <-chan driver.Event, live chan struct{}) {
 			r.watching = true
 		}
 		r.mu.Unlock()
+		// Only now, with watching set, may Open return and Get cache.
+		if live != nil && ev.Kind == driver.Resync {
+			close(live)
+			live = nil
+		}
 		if ev.Kind == driver.Cleared {
 			r.stopOlder(ev.Name)
 		}
