@@ -337,6 +337,7 @@ func (r *Registry) heartbeatLoop() {
 	defer r.wg.Done()
 	t := time.NewTicker(r.cfg.ttl / 3)
 	defer t.Stop()
+	failing := false // log the start and the end of an outage, not every beat
 	for {
 		select {
 		case <-r.ctx.Done():
@@ -344,15 +345,23 @@ func (r *Registry) heartbeatLoop() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(r.ctx, r.cfg.ttl/3)
-		if err := r.beat(ctx); err != nil && r.ctx.Err() == nil {
-			r.log.Warn("heartbeat failed", "err", err)
-		}
-		// Every host reaps: whoever notices a dead host first removes its
-		// services, so they vanish within about one TTL.
-		if err := r.be.Reap(ctx); err != nil && r.ctx.Err() == nil {
-			r.log.Warn("reap failed", "err", err)
+		err := r.beat(ctx)
+		if err == nil {
+			// Every host reaps: whoever notices a dead host first removes
+			// its services, so they vanish within about one TTL.
+			err = r.be.Reap(ctx)
 		}
 		cancel()
+		switch {
+		case r.ctx.Err() != nil:
+			return
+		case err != nil && !failing:
+			r.log.Warn("heartbeat failing; services of this host may be listed as gone until it recovers", "err", err)
+			failing = true
+		case err == nil && failing:
+			r.log.Info("heartbeat recovered")
+			failing = false
+		}
 	}
 }
 
