@@ -84,5 +84,29 @@ try:
 except OSError:
     pass
 
+# asyncio's event loop wakes itself through a socketpair, which WASI lacks;
+# with no threads or signals to wake it from, a loop without the self-pipe
+# works, so asyncio.run and friends do. The patch is applied when asyncio is
+# first imported, so interpreters that never use it pay nothing.
+class _AsyncioPatcher:
+    def find_spec(self, name, path=None, target=None):
+        if name != 'asyncio.selector_events':
+            return None
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run_module = spec.loader.exec_module
+        def exec_module(module):
+            run_module(module)
+            loop = module.BaseSelectorEventLoop
+            loop._make_self_pipe = lambda self: None
+            loop._close_self_pipe = lambda self: None
+            loop._write_to_self = lambda self: None
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, _AsyncioPatcher())
+
 # Warm the modules most snippets use, so they are in every snapshot.
 import json, re, collections, math, random, itertools, functools

@@ -99,6 +99,10 @@ func TestAdversarialInputs(t *testing.T) {
 			func(r pyexec.Result) bool { return r.Failure == pyexec.FailTimeout && r.ReturnCode == -1 }},
 		{"loop inside C", "sum(range(10**12))", 300 * time.Millisecond,
 			func(r pyexec.Result) bool { return r.Failure == pyexec.FailTimeout }},
+		{"sleep past the deadline", "import time; time.sleep(30)", 300 * time.Millisecond,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailTimeout }},
+		{"many short sleeps past the deadline", "import time\nfor _ in range(100): time.sleep(0.05)\nprint('done')", 300 * time.Millisecond,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailTimeout && r.Stdout == "" }},
 		{"deep recursion", "def f(n): return f(n + 1)\nf(0)", 0,
 			func(r pyexec.Result) bool { return !r.Success && strings.Contains(r.Stderr, "Recursion") }},
 		{"memory bomb", "x = bytearray(512 * 1024 * 1024)", 0,
@@ -360,5 +364,20 @@ func TestPerCallMemoryLimit(t *testing.T) {
 	}
 	if r := run(t, p, "print(1)", pyexec.WithMemoryLimit(64<<20)); !r.Success {
 		t.Fatalf("small call under a limit: %+v", r)
+	}
+}
+
+func TestAsyncio(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	code := "import asyncio\nasync def sq(i):\n    await asyncio.sleep(0.01)\n    return i * i\nasync def main():\n    return await asyncio.gather(*(sq(i) for i in range(5)))\nprint(asyncio.run(main()))"
+	for _, opts := range [][]pyexec.ExecOption{nil, {pyexec.Fresh()}} {
+		if r := run(t, p, code, opts...); !r.Success || r.Stdout != "[0, 1, 4, 9, 16]\n" {
+			t.Fatalf("asyncio: %+v", trim(r))
+		}
+	}
+	// A coroutine sleeping past the deadline is stopped too.
+	r := run(t, p, "import asyncio\nasyncio.run(asyncio.sleep(30))", pyexec.WithTimeout(200*time.Millisecond))
+	if r.Failure != pyexec.FailTimeout {
+		t.Fatalf("asyncio sleep past the deadline: %+v", r)
 	}
 }

@@ -51,7 +51,7 @@ type wazeroCompiled struct {
 	cm wazero.CompiledModule
 }
 
-func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig) (instance, error) {
+func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper) (instance, error) {
 	fsc := wazero.NewFSConfig()
 	for _, m := range ic.Mounts {
 		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
@@ -63,7 +63,7 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig) (in
 		WithName(""). // anonymous: many instances of one module coexist
 		WithFSConfig(fsc).
 		WithStdout(ic.Stdout).WithStderr(ic.Stderr).
-		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithSysWalltime().WithSysNanotime().WithNanosleep(sl.sleep).
 		WithRandSource(rand.Reader).
 		WithStartFunctions(ic.Start...)
 	if len(ic.Args) > 0 {

@@ -48,7 +48,7 @@ type wazyCompiled struct {
 	cm wazy.CompiledModule
 }
 
-func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig) (instance, error) {
+func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper) (instance, error) {
 	fsc := wazy.NewFSConfig()
 	for _, m := range ic.Mounts {
 		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
@@ -60,7 +60,7 @@ func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig) (inst
 		WithName(""). // anonymous: many instances of one module coexist
 		WithFSConfig(fsc).
 		WithStdout(ic.Stdout).WithStderr(ic.Stderr).
-		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithSysWalltime().WithSysNanotime().WithNanosleep(sl.sleep).
 		WithRandSource(rand.Reader).
 		WithStartFunctions(ic.Start...)
 	if len(ic.Args) > 0 {

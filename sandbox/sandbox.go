@@ -222,6 +222,7 @@ type InstanceConfig struct {
 type Instance struct {
 	inst    instance
 	scratch *Scratch
+	sleep   *sleeper
 }
 
 // Instantiate creates an instance of the module.
@@ -238,24 +239,31 @@ func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance,
 			return nil, fmt.Errorf("sandbox: mount %s: not a directory", mt.HostDir)
 		}
 	}
-	in, err := m.cm.instantiate(ctx, ic)
+	sl := &sleeper{}
+	sl.set(ctx.Done())
+	defer sl.set(nil)
+	in, err := m.cm.instantiate(ctx, ic, sl)
 	if err != nil {
 		if ic.Scratch != nil {
 			ic.Scratch.Remove()
 		}
 		return nil, fmt.Errorf("sandbox: instantiate: %w", err)
 	}
-	return &Instance{inst: in, scratch: ic.Scratch}, nil
+	return &Instance{inst: in, scratch: ic.Scratch, sleep: sl}, nil
 }
 
 // Call calls an exported function. When ctx ends the guest is stopped and
 // the call returns ErrDeadline; the instance is then unusable.
 func (i *Instance) Call(ctx context.Context, fn string, args ...uint64) ([]uint64, error) {
+	i.sleep.set(ctx.Done())
+	defer i.sleep.set(nil)
 	res, err := i.inst.call(ctx, fn, args...)
+	// A call that returns after its deadline counts as stopped too: its
+	// sleeps were cut short, so what it computed cannot be trusted.
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrDeadline, fn, context.Cause(ctx))
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrDeadline, fn, context.Cause(ctx))
-		}
 		return nil, err
 	}
 	return res, nil
@@ -306,7 +314,7 @@ type engine interface {
 }
 
 type compiled interface {
-	instantiate(ctx context.Context, ic InstanceConfig) (instance, error)
+	instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper) (instance, error)
 }
 
 type instance interface {
