@@ -370,6 +370,9 @@ func (p *Pool) replace() {
 				p.idle <- it
 				return
 			}
+			if p.ctx.Err() != nil {
+				return // closing
+			}
 			p.opts.Logger.Error("pyexec: cannot replace an interpreter; retrying", "err", err, "attempt", attempt)
 			select {
 			case <-time.After(time.Duration(min(attempt+1, 10)) * 100 * time.Millisecond):
