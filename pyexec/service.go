@@ -36,7 +36,12 @@ type ExecuteRequest struct {
 }
 
 func init() {
-	registry.RegisterFactory("python_executor", registry.FactoryOf(newService))
+	// Hosts without the CPython build do not offer the factory, so placement
+	// picks one that has it.
+	registry.RegisterFactory("python_executor", registry.FactoryOf(newService), registry.Requires(func() error {
+		_, err := FindArtefacts("")
+		return err
+	}))
 }
 
 // ServiceName is the name the interpreter and the CLI look for by default.

@@ -54,9 +54,9 @@ func safeCall(ctx context.Context, svc Service, method string, payload []byte) (
 func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Service) (*Handle, error) {
 	var factory Factory
 	if inst == nil {
-		f, ok := lookupFactory(spec.Factory)
-		if !ok {
-			return nil, fmt.Errorf("%w %q on host %s (factories %v)", ErrUnknownFactory, spec.Factory, r.id, Factories())
+		f, err := lookupFactory(spec.Factory)
+		if err != nil {
+			return nil, fmt.Errorf("host %s (factories %v): %w", r.id, Factories(), err)
 		}
 		factory = f
 	}
@@ -314,6 +314,7 @@ func (r *Registry) beat(ctx context.Context) error {
 	defer r.beatMu.Unlock()
 	r.mu.Lock()
 	info := r.info
+	info.Factories = Factories() // availability can change (an artefact built)
 	info.Used = r.usedLocked()
 	info.Services = len(r.services)
 	owned := make([]driver.Spec, 0, len(r.services))

@@ -241,10 +241,16 @@ func (r *Registry) Register(ctx context.Context, name, factory string, opts ...R
 		return nil, err
 	}
 	spec.Factory = factory
-	if _, ok := lookupFactory(factory); ok && !r.cfg.clientOnly && spec.Resources.Fits(r.free()) {
+	_, lerr := lookupFactory(factory)
+	if lerr == nil && !r.cfg.clientOnly && spec.Resources.Fits(r.free()) {
 		return r.startLocal(ctx, spec, nil)
 	}
-	return r.place(ctx, spec)
+	h, err := r.place(ctx, spec)
+	if errors.Is(err, ErrUnknownFactory) && errors.Is(lerr, errUnavailable) {
+		// Say why this process could not run it either.
+		err = fmt.Errorf("%w; %v", err, lerr)
+	}
+	return h, err
 }
 
 // RegisterService registers a service instance that this process already

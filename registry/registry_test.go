@@ -525,3 +525,27 @@ func TestConcurrencyHint(t *testing.T) {
 		}
 	})
 }
+
+func TestUnavailableFactoryIsNotOffered(t *testing.T) {
+	missing := errors.New("model weights not found: run make weights")
+	registry.RegisterFactory("needs-weights", registry.FactoryOf(func(context.Context, struct{}) (registry.Service, error) {
+		return &counter{}, nil
+	}), registry.Requires(func() error { return missing }))
+	for _, f := range registry.Factories() {
+		if f == "needs-weights" {
+			t.Fatal("an unavailable factory is listed")
+		}
+	}
+	e := &env{t: t, dsn: "memory://unavailable", ns: "unavailable"}
+	r := e.open(registry.AcceptPlacement())
+	hs, _ := r.Hosts(ctx)
+	for _, f := range hs[0].Factories {
+		if f == "needs-weights" {
+			t.Fatal("a host advertises an unavailable factory")
+		}
+	}
+	_, err := r.Register(ctx, "w", "needs-weights")
+	if !errors.Is(err, registry.ErrUnknownFactory) || !strings.Contains(err.Error(), "make weights") {
+		t.Fatalf("err = %v, want ErrUnknownFactory saying what is missing", err)
+	}
+}

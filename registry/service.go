@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -97,15 +98,34 @@ func FactoryOf[A any](fn func(ctx context.Context, args A) (Service, error)) Fac
 	}
 }
 
+// errUnavailable marks a factory registered here whose Requires check fails.
+var errUnavailable = errors.New("unavailable here")
+
+type factoryEntry struct {
+	f     Factory
+	check func() error // nil: always available
+}
+
 var (
 	factoriesMu sync.RWMutex
-	factories   = map[string]Factory{}
+	factories   = map[string]factoryEntry{}
 )
+
+// FactoryOption configures a factory at registration.
+type FactoryOption func(*factoryEntry)
+
+// Requires makes a factory available only while check returns nil, for
+// factories that need something beside the binary (a build artefact, a GPU
+// driver). Hosts advertise, and run, only available factories, so placement
+// skips the hosts that lack it; the check's error says what is missing.
+func Requires(check func() error) FactoryOption {
+	return func(e *factoryEntry) { e.check = check }
+}
 
 // RegisterFactory makes a factory available to this process under name.
 // Like database/sql.Register it panics on a nil factory or a duplicate name:
 // both are programming errors found at start-up.
-func RegisterFactory(name string, f Factory) {
+func RegisterFactory(name string, f Factory, opts ...FactoryOption) {
 	factoriesMu.Lock()
 	defer factoriesMu.Unlock()
 	if f == nil {
@@ -114,26 +134,42 @@ func RegisterFactory(name string, f Factory) {
 	if _, dup := factories[name]; dup {
 		panic("registry: RegisterFactory called twice for " + name)
 	}
-	factories[name] = f
+	e := factoryEntry{f: f}
+	for _, o := range opts {
+		o(&e)
+	}
+	factories[name] = e
 }
 
-// Factories lists the factories this process has, sorted.
+// Factories lists the factories this process has and can use now, sorted.
 func Factories() []string {
 	factoriesMu.RLock()
 	defer factoriesMu.RUnlock()
 	out := make([]string, 0, len(factories))
-	for k := range factories {
-		out = append(out, k)
+	for k, e := range factories {
+		if e.check == nil || e.check() == nil {
+			out = append(out, k)
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-func lookupFactory(name string) (Factory, bool) {
+// lookupFactory returns the named factory if it is registered and
+// available; otherwise an ErrUnknownFactory that says which.
+func lookupFactory(name string) (Factory, error) {
 	factoriesMu.RLock()
-	defer factoriesMu.RUnlock()
-	f, ok := factories[name]
-	return f, ok
+	e, ok := factories[name]
+	factoriesMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownFactory, name)
+	}
+	if e.check != nil {
+		if err := e.check(); err != nil {
+			return nil, fmt.Errorf("%w %q: %w: %w", ErrUnknownFactory, name, errUnavailable, err)
+		}
+	}
+	return e.f, nil
 }
 
 func closeService(s Service) error {

@@ -2,11 +2,14 @@ package test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/sandhost/sandhost/internal/testhost"
 	"github.com/sandhost/sandhost/internal/testredis"
 	"github.com/sandhost/sandhost/pyexec"
+	"github.com/sandhost/sandhost/registry"
 )
 
 // The executor registered by a client runs on a host process; separate
@@ -14,9 +17,20 @@ import (
 func TestPythonExecutorAcrossHosts(t *testing.T) {
 	rs := testredis.Start(t)
 	url := rs.URL()
-	startHost(t, url, "py")
+	// One host has no CPython build: it must not be offered the executor.
+	bare := testhost.StartEnv(t, []string{"SANDHOST_CACHE=" + t.TempDir(), "SANDHOST_PYTHON_DIR="}, url, "py")
 	startHost(t, url, "py")
 	mustCLI(t, url, "py", "register", "python_executor", "python_executor", "--args", `{"pool_size": 2, "timeout": 5}`)
+	if owner := specOf(t, url, "py", "python_executor").Owner; owner == bare.ID {
+		t.Fatal("the executor was placed on the host without python.wasm")
+	}
+	var hosts []registry.HostInfo
+	json.Unmarshal([]byte(mustCLI(t, url, "py", "hosts", "--json")), &hosts)
+	for _, h := range hosts {
+		if offers := slices.Contains(h.Factories, "python_executor"); offers == (h.ID == bare.ID) {
+			t.Fatalf("host %s offers python_executor: %v (the host without python.wasm is %s)", h.ID, offers, bare.ID)
+		}
+	}
 	if n := specOf(t, url, "py", "python_executor").MaxConcurrency; n != 2 {
 		t.Fatalf("max concurrency %d, want the pool size", n)
 	}

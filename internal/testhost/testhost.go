@@ -56,8 +56,17 @@ type Proc struct {
 // for its "ready" line; the process is killed when the test ends.
 func Start(tb testing.TB, redisURL, ns string, extra ...string) *Proc {
 	tb.Helper()
+	return StartEnv(tb, nil, redisURL, ns, extra...)
+}
+
+// StartEnv is Start with extra environment variables (KEY=VALUE).
+func StartEnv(tb testing.TB, env []string, redisURL, ns string, extra ...string) *Proc {
+	tb.Helper()
 	args := append([]string{"serve", "--redis", redisURL, "--namespace", ns}, extra...)
 	cmd := exec.Command(Binary(tb), args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
