@@ -68,6 +68,7 @@ type Options struct {
 	PythonDir   string          // where python.wasm is (see FindArtefacts)
 	Engine      string          // sandbox engine (default sandbox.DefaultEngine)
 	MaxSessions int             // live sessions kept (default 64; the least recently used goes)
+	Spares      int             // clean interpreters kept ready for replacements, sessions and fresh calls (default 1)
 	SessionIdle time.Duration   // idle sessions are closed after this (default 10 min)
 	Logger      *slog.Logger
 }
@@ -94,6 +95,9 @@ func (o *Options) defaults() {
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 64
 	}
+	if o.Spares <= 0 {
+		o.Spares = 1
+	}
 	if o.SessionIdle <= 0 {
 		o.SessionIdle = 10 * time.Minute
 	}
@@ -113,7 +117,8 @@ type Pool struct {
 	modNoData *sandbox.Module
 	snap      *snapshot
 
-	idle chan *interp // free shared interpreters; receivers are served FIFO
+	idle   chan *interp // free shared interpreters; receivers are served FIFO
+	spares chan *interp // clean interpreters, never used, ready to hand out
 
 	mu       sync.Mutex
 	sessions map[string]*list.Element // of *session, most recent first
@@ -156,7 +161,7 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{opts: opts, art: art, rt: rt, mod: mod, idle: make(chan *interp, opts.Size),
+	p := &Pool{opts: opts, art: art, rt: rt, mod: mod, idle: make(chan *interp, opts.Size), spares: make(chan *interp, opts.Spares),
 		sessions: map[string]*list.Element{}, lru: list.New()}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	first, err := p.coldStart(ctx)
@@ -214,6 +219,9 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	if err := <-errs; err != nil {
 		p.Close()
 		return nil, err
+	}
+	for range opts.Spares {
+		p.refill()
 	}
 	p.wg.Add(1)
 	go p.janitor()
@@ -352,42 +360,83 @@ func (p *Pool) execShared(ctx context.Context, ec execConfig, code string) (Resu
 	return res, nil
 }
 
-// replace adds a new interpreter to the pool in the background.
-func (p *Pool) replace() {
+// clean returns an interpreter nobody has used: a spare if one is ready
+// (and a new spare is made in the background), else a clone made now.
+func (p *Pool) clean(ctx context.Context) (*interp, error) {
+	select {
+	case it := <-p.spares:
+		p.refill()
+		return it, nil
+	default:
+		return p.restore(ctx)
+	}
+}
+
+// refill makes one spare in the background.
+func (p *Pool) refill() {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		for attempt := 0; ; attempt++ {
-			if p.isClosed() {
-				return
-			}
-			it, err := p.restore(p.ctx)
-			if err == nil {
-				if p.isClosed() {
-					it.close()
-					return
-				}
-				p.idle <- it
-				return
-			}
-			if p.ctx.Err() != nil {
-				return // closing
-			}
-			p.opts.Logger.Error("pyexec: cannot replace an interpreter; retrying", "err", err, "attempt", attempt)
+		if it := p.restoreRetrying(); it != nil {
 			select {
-			case <-time.After(time.Duration(min(attempt+1, 10)) * 100 * time.Millisecond):
-			case <-p.ctx.Done():
-				return
+			case p.spares <- it:
+			default:
+				it.close()
 			}
 		}
 	}()
+}
+
+// replace adds a clean interpreter to the shared ones, from a spare when
+// one is ready, so the pool never stays short.
+func (p *Pool) replace() {
+	select {
+	case it := <-p.spares:
+		p.idle <- it
+		p.refill()
+		return
+	default:
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		if it := p.restoreRetrying(); it != nil {
+			p.idle <- it
+		}
+	}()
+}
+
+// restoreRetrying makes a clone, retrying with back-off; nil once closing.
+func (p *Pool) restoreRetrying() *interp {
+	for attempt := 0; ; attempt++ {
+		if p.isClosed() {
+			return nil
+		}
+		it, err := p.restore(p.ctx)
+		if err == nil {
+			if p.isClosed() {
+				it.close()
+				return nil
+			}
+			return it
+		}
+		if p.ctx.Err() != nil {
+			return nil // closing
+		}
+		p.opts.Logger.Error("pyexec: cannot make an interpreter; retrying", "err", err, "attempt", attempt)
+		select {
+		case <-time.After(time.Duration(min(attempt+1, 10)) * 100 * time.Millisecond):
+		case <-p.ctx.Done():
+			return nil
+		}
+	}
 }
 
 func (p *Pool) execFresh(ctx context.Context, ec execConfig, code string) (Result, error) {
 	if p.isClosed() {
 		return Result{}, ErrClosed
 	}
-	it, err := p.restore(ctx)
+	it, err := p.clean(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -404,7 +453,7 @@ func (p *Pool) execSession(ctx context.Context, ec execConfig, code string) (Res
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.it == nil { // replaced after a failure, or evicted meanwhile
-		if s.it, err = p.restore(ctx); err != nil {
+		if s.it, err = p.clean(ctx); err != nil {
 			return Result{}, err
 		}
 	}
@@ -672,6 +721,8 @@ func (p *Pool) Close() error {
 	for {
 		select {
 		case it := <-p.idle:
+			it.close()
+		case it := <-p.spares:
 			it.close()
 		default:
 			return nil
