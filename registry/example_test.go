@@ -51,11 +51,9 @@ func ExampleRegistry_Get() {
 	// 42
 }
 
-func ExampleRegisterFactory() {
+// Factories are registered once per process, usually in an init function.
+func init() {
 	// A factory with typed arguments; unknown argument fields are errors.
-	type greeterArgs struct {
-		Greeting string `json:"greeting"`
-	}
 	registry.RegisterFactory("greeter", registry.FactoryOf(func(_ context.Context, a greeterArgs) (registry.Service, error) {
 		return registry.Methods{
 			"greet": registry.JSONMethod(func(_ context.Context, name string) (string, error) {
@@ -63,7 +61,13 @@ func ExampleRegisterFactory() {
 			}),
 		}, nil
 	}))
+}
 
+type greeterArgs struct {
+	Greeting string `json:"greeting"`
+}
+
+func ExampleRegisterFactory() {
 	ctx := context.Background()
 	services, _ := registry.Open(ctx, "memory://example-factory")
 	defer services.Close()

@@ -526,11 +526,14 @@ func TestConcurrencyHint(t *testing.T) {
 	})
 }
 
-func TestUnavailableFactoryIsNotOffered(t *testing.T) {
+func init() {
 	missing := errors.New("model weights not found: run make weights")
 	registry.RegisterFactory("needs-weights", registry.FactoryOf(func(context.Context, struct{}) (registry.Service, error) {
 		return &counter{}, nil
 	}), registry.Requires(func() error { return missing }))
+}
+
+func TestUnavailableFactoryIsNotOffered(t *testing.T) {
 	for _, f := range registry.Factories() {
 		if f == "needs-weights" {
 			t.Fatal("an unavailable factory is listed")
