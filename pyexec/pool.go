@@ -134,6 +134,7 @@ type session struct {
 	mu   sync.Mutex // one call at a time per session
 	it   *interp
 	used time.Time
+	dead bool // evicted or reset: no longer in the pool's table
 }
 
 // ErrClosed: the pool was closed.
@@ -351,7 +352,9 @@ func (p *Pool) execShared(ctx context.Context, ec execConfig, code string) (Resu
 			ReturnCode: -1, Failure: FailQueued}, nil
 	}
 	res, keep := p.run(ctx, ec, it, code)
-	if keep {
+	if keep && p.isClosed() { // Close has drained the pool already
+		it.close()
+	} else if keep {
 		p.idle <- it
 	} else {
 		it.close()
@@ -451,8 +454,15 @@ func (p *Pool) execSession(ctx context.Context, ec execConfig, code string) (Res
 		return Result{}, err
 	}
 	s.mu.Lock()
+	for s.dead { // evicted or reset between lookup and lock: use its successor
+		s.mu.Unlock()
+		if s, err = p.session(ctx, ec.session); err != nil {
+			return Result{}, err
+		}
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
-	if s.it == nil { // replaced after a failure, or evicted meanwhile
+	if s.it == nil { // replaced after a failure
 		if s.it, err = p.clean(ctx); err != nil {
 			return Result{}, err
 		}
@@ -493,12 +503,7 @@ func (p *Pool) session(ctx context.Context, id string) (*session, error) {
 	}
 	p.mu.Unlock()
 	for _, old := range evict {
-		old.mu.Lock()
-		if old.it != nil {
-			old.it.close()
-			old.it = nil
-		}
-		old.mu.Unlock()
+		old.kill()
 	}
 	return s, nil
 }
@@ -513,13 +518,19 @@ func (p *Pool) ResetSession(id string) {
 	}
 	p.mu.Unlock()
 	if ok {
-		s := el.Value.(*session)
-		s.mu.Lock()
-		if s.it != nil {
-			s.it.close()
-			s.it = nil
-		}
-		s.mu.Unlock()
+		el.Value.(*session).kill()
+	}
+}
+
+// kill closes the session's interpreter and marks it dead, after any call
+// in it has finished.
+func (s *session) kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dead = true
+	if s.it != nil {
+		s.it.close()
+		s.it = nil
 	}
 }
 
@@ -711,12 +722,7 @@ func (p *Pool) Close() error {
 	p.cancel()
 	p.wg.Wait()
 	for _, el := range sessions {
-		s := el.Value.(*session)
-		s.mu.Lock()
-		if s.it != nil {
-			s.it.close()
-		}
-		s.mu.Unlock()
+		el.Value.(*session).kill()
 	}
 	for {
 		select {
