@@ -20,6 +20,10 @@ var (
 	ErrHostGone = driver.ErrHostGone
 	// ErrClosed: the registry was closed.
 	ErrClosed = driver.ErrClosed
+	// ErrLost: a call's request vanished from the store before it was
+	// answered (Redis restarted without persistence, or the namespace was
+	// reset); it may or may not have run.
+	ErrLost = driver.ErrLost
 	// ErrUnknownFactory: no process that could run the service (this one
 	// or a live host accepting placements) has the factory.
 	ErrUnknownFactory = errors.New("unknown factory")

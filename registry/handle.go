@@ -94,11 +94,18 @@ func (r *Registry) send(ctx context.Context, req driver.Request, owner, service 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var timer *time.Timer
+	misses := 0
 	check := func() {
 		alive, err := r.ownerAlive(ctx, owner, service)
 		if err == nil && !alive {
-			cancel(fmt.Errorf("%w: host %s stopped heartbeating", ErrHostGone, owner))
-			return
+			// Twice in a row: a store that just restarted empty is
+			// refilled by the next heartbeats, within a second.
+			if misses++; misses >= 2 {
+				cancel(fmt.Errorf("%w: host %s stopped heartbeating", ErrHostGone, owner))
+				return
+			}
+		} else if err == nil {
+			misses = 0
 		}
 		if ctx.Err() == nil {
 			timer.Reset(hostCheckInterval)

@@ -348,3 +348,41 @@ func TestRedisRestartRecovers(t *testing.T) {
 	})
 	t.Logf("service callable again %v after the restart", took)
 }
+
+// A call in flight when Redis restarts empty fails with a clear error long
+// before its deadline, and calls work again once the hosts have refilled it.
+func TestCallInFlightDuringRedisRestart(t *testing.T) {
+	rs := testredis.Start(t)
+	url := rs.URL()
+	r, err := registry.Open(context.Background(), url, registry.WithNamespace("inflight"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	g := &gate{started: make(chan struct{}, 4), release: make(chan struct{})}
+	if _, err := r.RegisterService(context.Background(), "gate", g); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		e    string
+		code int
+		took time.Duration
+	}
+	done := make(chan result, 1)
+	go func() {
+		t0 := time.Now()
+		_, e, code := cli(t, url, "inflight", "call", "gate", "wait", "--timeout", "30s")
+		done <- result{e, code, time.Since(t0)}
+	}()
+	<-g.started // the call is running in the owner
+	rs.Restart()
+	res := <-done
+	if res.code != 1 || !strings.Contains(res.e, "call lost") || res.took > 10*time.Second {
+		t.Fatalf("in-flight call: exit %d after %v: %q; want 'call lost' well before 30s", res.code, res.took, res.e)
+	}
+	close(g.release) // let the owner's call finish (its reply goes nowhere)
+	waitFor(t, 15*time.Second, "calls work again after the restart", func() bool {
+		_, _, code := cli(t, url, "inflight", "call", "gate", "wait", "--timeout", "2s")
+		return code == 0
+	})
+}

@@ -25,6 +25,7 @@ var (
 	ErrUnknownBackend = errors.New("unknown backend")
 	ErrHostGone       = errors.New("host gone")
 	ErrClosed         = errors.New("registry closed")
+	ErrLost           = errors.New("call lost")
 )
 
 // Resources is what a service asks of its host, or what a host offers.
@@ -162,7 +163,8 @@ type Backend interface {
 	Reap(ctx context.Context) error
 
 	// Send delivers req to its queue and waits for the response, until ctx
-	// is done. A queue that does not exist gives ErrNotFound at once.
+	// is done. A queue that does not exist gives ErrNotFound at once; a
+	// request the store lost before it was answered gives ErrLost.
 	Send(ctx context.Context, req Request) (Response, error)
 	// Receive waits a short while (at most about a second) for up to max
 	// requests on queue, as consumer. It returns ErrNotFound when the

@@ -310,24 +310,50 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	if !req.Deadline.IsZero() {
 		dl = req.Deadline.UnixNano()
 	}
-	err := b.c.XAdd(ctx, &goredis.XAddArgs{
-		Stream:     b.k("q:" + req.Queue),
+	key := b.k("q:" + req.Queue)
+	id, err := b.c.XAdd(ctx, &goredis.XAddArgs{
+		Stream:     key,
 		NoMkStream: true,
 		Values:     []any{"i", req.ID, "m", req.Method, "p", req.Payload, "d", dl, "r", b.replyKey},
-	}).Err()
+	}).Result()
 	if errors.Is(err, goredis.Nil) {
 		return driver.Response{}, fmt.Errorf("%w: no queue %s", driver.ErrNotFound, req.Queue)
 	}
 	if err != nil {
 		return driver.Response{}, fmt.Errorf("redis: send: %w", err)
 	}
-	select {
-	case resp := <-ch:
-		return resp, nil
-	case <-ctx.Done():
-		return driver.Response{}, context.Cause(ctx)
+	// The request stays in its stream until the owner has written the
+	// reply; one that vanishes unanswered was lost with the store's data
+	// (a restart without persistence, a reset), so say so rather than wait
+	// out the deadline.
+	check := time.NewTicker(lostCheckInterval)
+	defer check.Stop()
+	var gone <-chan time.Time
+	for {
+		select {
+		case resp := <-ch:
+			return resp, nil
+		case <-ctx.Done():
+			return driver.Response{}, context.Cause(ctx)
+		case <-gone:
+			return driver.Response{}, fmt.Errorf("%w: the request to %s vanished from the store unanswered (restarted without persistence, or reset)", driver.ErrLost, req.Queue)
+		case <-check.C:
+			if gone != nil {
+				continue
+			}
+			n, err := b.c.XRange(ctx, key, id, id).Result()
+			if err == nil && len(n) == 0 {
+				// Deleted: normally because the reply was written just
+				// before; give the reply reader a moment to deliver it.
+				gone = time.After(time.Second)
+			}
+		}
 	}
 }
+
+// lostCheckInterval is how often a waiting caller checks that its request
+// still exists.
+const lostCheckInterval = 500 * time.Millisecond
 
 // readReplies is the one reader of this backend's reply stream; it routes
 // each reply to the Send waiting for it. Replies for callers that gave up
