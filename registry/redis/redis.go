@@ -76,7 +76,7 @@ func (Driver) Open(ctx context.Context, dsn, ns string) (driver.Backend, error) 
 		dsn:     dsn,
 		prefix:  "sandhost:{" + ns + "}:",
 		id:      randomID(),
-		pending: map[string]chan driver.Response{},
+		pending: map[string]*pendingCall{},
 	}
 	b.replyKey = b.prefix + "reply:" + b.id
 	return b, nil
@@ -147,7 +147,7 @@ type backend struct {
 	replyKey string
 
 	mu       sync.Mutex
-	pending  map[string]chan driver.Response
+	pending  map[string]*pendingCall
 	readerOn bool
 	stop     chan struct{}
 	closed   bool
@@ -287,18 +287,35 @@ func (b *backend) reap(ctx context.Context, leave ...string) error {
 // Send appends the request to its queue's stream (NOMKSTREAM: a queue that
 // was removed is not silently recreated) and waits for the reply that the
 // reply reader routes to it.
+// pendingCall is a call waiting for its reply.
+type pendingCall struct {
+	ch     chan driver.Response
+	key    string // the request's stream, and its entry ID once added
+	id     string
+	sent   time.Time
+	goneAt time.Time // when the request was first seen missing
+}
+
+// codeLost is the private response code the sweeper delivers for a call
+// whose request the store lost.
+const codeLost = "lost"
+
+// Send appends the request to its queue's stream (NOMKSTREAM: a queue that
+// was removed is not silently recreated) and waits for the reply that the
+// reply reader routes to it.
 func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response, error) {
-	ch := make(chan driver.Response, 1)
+	pc := &pendingCall{ch: make(chan driver.Response, 1), key: b.k("q:" + req.Queue), sent: time.Now()}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
 		return driver.Response{}, driver.ErrClosed
 	}
-	b.pending[req.ID] = ch
+	b.pending[req.ID] = pc
 	if !b.readerOn {
 		b.readerOn = true
 		b.stop = make(chan struct{})
 		go b.readReplies(b.stop)
+		go b.sweepLost(b.stop)
 	}
 	b.mu.Unlock()
 	defer func() {
@@ -310,9 +327,8 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	if !req.Deadline.IsZero() {
 		dl = req.Deadline.UnixNano()
 	}
-	key := b.k("q:" + req.Queue)
 	id, err := b.c.XAdd(ctx, &goredis.XAddArgs{
-		Stream:     key,
+		Stream:     pc.key,
 		NoMkStream: true,
 		Values:     []any{"i", req.ID, "m", req.Method, "p", req.Payload, "d", dl, "r", b.replyKey},
 	}).Result()
@@ -322,38 +338,80 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	if err != nil {
 		return driver.Response{}, fmt.Errorf("redis: send: %w", err)
 	}
-	// The request stays in its stream until the owner has written the
-	// reply; one that vanishes unanswered was lost with the store's data
-	// (a restart without persistence, a reset), so say so rather than wait
-	// out the deadline.
-	check := time.NewTicker(lostCheckInterval)
-	defer check.Stop()
-	var gone <-chan time.Time
+	b.mu.Lock()
+	pc.id = id
+	b.mu.Unlock()
+	select {
+	case resp := <-pc.ch:
+		if resp.Code == codeLost {
+			return driver.Response{}, fmt.Errorf("%w: the request to %s vanished from the store unanswered (restarted without persistence, or reset)", driver.ErrLost, req.Queue)
+		}
+		return resp, nil
+	case <-ctx.Done():
+		return driver.Response{}, context.Cause(ctx)
+	}
+}
+
+// lostCheckInterval is how often calls waiting longer than that are checked
+// for requests that vanished.
+const lostCheckInterval = 500 * time.Millisecond
+
+// sweepLost fails the calls whose request vanished unanswered. A request
+// stays in its stream until the owner has written the reply, so one that is
+// gone for over a second (time for the reply reader to deliver a reply
+// written just before the deletion) was lost with the store's data.
+// One sweeper per backend, rather than a timer per call, keeps the call
+// path free of timers.
+func (b *backend) sweepLost(stop chan struct{}) {
+	t := time.NewTicker(lostCheckInterval)
+	defer t.Stop()
 	for {
 		select {
-		case resp := <-ch:
-			return resp, nil
-		case <-ctx.Done():
-			return driver.Response{}, context.Cause(ctx)
-		case <-gone:
-			return driver.Response{}, fmt.Errorf("%w: the request to %s vanished from the store unanswered (restarted without persistence, or reset)", driver.ErrLost, req.Queue)
-		case <-check.C:
-			if gone != nil {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		b.mu.Lock()
+		var calls []*pendingCall
+		for _, pc := range b.pending {
+			if pc.id != "" && now.Sub(pc.sent) >= lostCheckInterval {
+				calls = append(calls, pc)
+			}
+		}
+		b.mu.Unlock()
+		if len(calls) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), lostCheckInterval)
+		cmds := make([]*goredis.XMessageSliceCmd, len(calls))
+		_, err := b.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for i, pc := range calls {
+				cmds[i] = p.XRange(ctx, pc.key, pc.id, pc.id)
+			}
+			return nil
+		})
+		cancel()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			continue // the store is unreachable: nothing can be told yet
+		}
+		for i, pc := range calls {
+			msgs, err := cmds[i].Result()
+			if err != nil || len(msgs) > 0 {
 				continue
 			}
-			n, err := b.c.XRange(ctx, key, id, id).Result()
-			if err == nil && len(n) == 0 {
-				// Deleted: normally because the reply was written just
-				// before; give the reply reader a moment to deliver it.
-				gone = time.After(time.Second)
+			switch {
+			case pc.goneAt.IsZero():
+				pc.goneAt = now
+			case now.Sub(pc.goneAt) >= time.Second:
+				select {
+				case pc.ch <- driver.Response{Code: codeLost}:
+				default:
+				}
 			}
 		}
 	}
 }
-
-// lostCheckInterval is how often a waiting caller checks that its request
-// still exists.
-const lostCheckInterval = 500 * time.Millisecond
 
 // readReplies is the one reader of this backend's reply stream; it routes
 // each reply to the Send waiting for it. Replies for callers that gave up
@@ -385,11 +443,14 @@ func (b *backend) readReplies(stop chan struct{}) {
 					Message: str(m.Values["e"]),
 				}
 				b.mu.Lock()
-				ch := b.pending[resp.ID]
+				pc := b.pending[resp.ID]
 				delete(b.pending, resp.ID)
 				b.mu.Unlock()
-				if ch != nil {
-					ch <- resp
+				if pc != nil {
+					select {
+					case pc.ch <- resp:
+					default: // the sweeper answered it already
+					}
 				}
 			}
 		}
