@@ -47,9 +47,12 @@ type Driver struct{}
 // Open implements driver.Driver.
 func (Driver) Open(ctx context.Context, dsn, ns string) (driver.Backend, error) {
 	var (
-		client goredis.UniversalClient
-		emb    *embedded
-		err    error
+		// sender carries call requests and never retries: go-redis resends
+		// a command whose reply was lost to a broken connection, which for
+		// a request that Redis did receive would deliver the call twice.
+		client, sender goredis.UniversalClient
+		emb            *embedded
+		err            error
 	)
 	if strings.HasPrefix(dsn, "embedded:") {
 		emb, err = acquireEmbedded(dsn)
@@ -57,14 +60,20 @@ func (Driver) Open(ctx context.Context, dsn, ns string) (driver.Backend, error) 
 			return nil, err
 		}
 		client = goredis.NewClient(&goredis.Options{Addr: emb.addr, PoolSize: 1000, Protocol: 2})
+		sender = goredis.NewClient(&goredis.Options{Addr: emb.addr, PoolSize: 1000, Protocol: 2, MaxRetries: -1})
 	} else {
-		client, err = NewClient(dsn)
+		uo, err := universalOptions(dsn)
 		if err != nil {
 			return nil, err
 		}
+		client = goredis.NewUniversalClient(uo)
+		so := *uo
+		so.MaxRetries = -1
+		sender = goredis.NewUniversalClient(&so)
 	}
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
+		sender.Close()
 		if emb != nil {
 			emb.release()
 		}
@@ -72,6 +81,7 @@ func (Driver) Open(ctx context.Context, dsn, ns string) (driver.Backend, error) 
 	}
 	b := &backend{
 		c:       client,
+		send:    sender,
 		emb:     emb,
 		dsn:     dsn,
 		prefix:  "sandhost:{" + ns + "}:",
@@ -85,6 +95,14 @@ func (Driver) Open(ctx context.Context, dsn, ns string) (driver.Backend, error) 
 // NewClient makes a go-redis UniversalClient from a redis:// or rediss://
 // DSN; see Driver for the forms accepted.
 func NewClient(dsn string) (goredis.UniversalClient, error) {
+	uo, err := universalOptions(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return goredis.NewUniversalClient(uo), nil
+}
+
+func universalOptions(dsn string) (*goredis.UniversalOptions, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("redis: bad DSN: %w", err)
@@ -121,7 +139,7 @@ func NewClient(dsn string) (goredis.UniversalClient, error) {
 		// Every served service holds a connection in a blocking read.
 		uo.PoolSize = 1000
 	}
-	return goredis.NewUniversalClient(uo), nil
+	return uo, nil
 }
 
 func redactDSN(dsn string) string {
@@ -140,6 +158,7 @@ func randomID() string {
 
 type backend struct {
 	c        goredis.UniversalClient
+	send     goredis.UniversalClient // requests only; no retries (see Open)
 	emb      *embedded
 	dsn      string
 	prefix   string
@@ -327,7 +346,7 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	if !req.Deadline.IsZero() {
 		dl = req.Deadline.UnixNano()
 	}
-	id, err := b.c.XAdd(ctx, &goredis.XAddArgs{
+	id, err := b.send.XAdd(ctx, &goredis.XAddArgs{
 		Stream:     pc.key,
 		NoMkStream: true,
 		Values:     []any{"i", req.ID, "m", req.Method, "p", req.Payload, "d", dl, "r", b.replyKey},
@@ -336,7 +355,11 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 		return driver.Response{}, fmt.Errorf("%w: no queue %s", driver.ErrNotFound, req.Queue)
 	}
 	if err != nil {
-		return driver.Response{}, fmt.Errorf("redis: send: %w", err)
+		if ctx.Err() != nil {
+			return driver.Response{}, context.Cause(ctx)
+		}
+		// Redis may or may not have taken the request before the error.
+		return driver.Response{}, fmt.Errorf("%w: sending to %s: %v", driver.ErrLost, req.Queue, err)
 	}
 	b.mu.Lock()
 	pc.id = id
@@ -601,6 +624,7 @@ func (b *backend) Close() error {
 	}
 	b.mu.Unlock()
 	err := b.c.Close()
+	b.send.Close()
 	if b.emb != nil {
 		b.emb.release()
 	}
