@@ -220,20 +220,46 @@ func (g *gate) Call(ctx context.Context, _ string, _ []byte) ([]byte, error) {
 	}
 }
 
+// serveGate makes this test process a host of namespace ns that owns a
+// gate service named "gate".
+func serveGate(t *testing.T, url, ns string, opts ...registry.RegisterOption) *gate {
+	t.Helper()
+	r, err := registry.Open(context.Background(), url, registry.WithNamespace(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	g := &gate{started: make(chan struct{}, 16), release: make(chan struct{})}
+	if _, err := r.RegisterService(context.Background(), "gate", g, opts...); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// cliResult is the outcome of a CLI call run in the background.
+type cliResult struct {
+	e    string
+	code int
+	took time.Duration
+}
+
+// cliAsync runs a CLI client process in the background.
+func cliAsync(t *testing.T, url, ns string, args ...string) <-chan cliResult {
+	done := make(chan cliResult, 1)
+	go func() {
+		t0 := time.Now()
+		_, e, code := cli(t, url, ns, args...)
+		done <- cliResult{e, code, time.Since(t0)}
+	}()
+	return done
+}
+
 func TestQueueingBeyondMaxConcurrency(t *testing.T) {
 	rs := testredis.Start(t)
 	url := rs.URL()
 	// This test process is a host too, owning a gate service; the callers
 	// are separate CLI processes.
-	r, err := registry.Open(context.Background(), url, registry.WithNamespace("q"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	g := &gate{started: make(chan struct{}, 16), release: make(chan struct{})}
-	if _, err := r.RegisterService(context.Background(), "gate", g, registry.WithMaxConcurrency(2)); err != nil {
-		t.Fatal(err)
-	}
+	g := serveGate(t, url, "q", registry.WithMaxConcurrency(2))
 	const callers = 6
 	var wg sync.WaitGroup
 	outs := make(chan string, callers)
@@ -278,17 +304,7 @@ func TestKilledHostServicesVanish(t *testing.T) {
 
 	// Freeze the owner of sa, send a call that can only wait, then kill it.
 	victim.Cmd.Process.Signal(syscall.SIGSTOP)
-	type result struct {
-		e    string
-		code int
-		took time.Duration
-	}
-	done := make(chan result, 1)
-	go func() {
-		t0 := time.Now()
-		_, e, code := cli(t, url, "k", "call", "sa", "get", "--timeout", "30s")
-		done <- result{e, code, time.Since(t0)}
-	}()
+	done := cliAsync(t, url, "k", "call", "sa", "get", "--timeout", "30s")
 	gone := waitFor(t, 10*time.Second, "sa to vanish from list", func() bool {
 		return fmt.Sprint(listJSON(t, url, "k")) == "[sb]"
 	})
@@ -354,26 +370,8 @@ func TestRedisRestartRecovers(t *testing.T) {
 func TestCallInFlightDuringRedisRestart(t *testing.T) {
 	rs := testredis.Start(t)
 	url := rs.URL()
-	r, err := registry.Open(context.Background(), url, registry.WithNamespace("inflight"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	g := &gate{started: make(chan struct{}, 4), release: make(chan struct{})}
-	if _, err := r.RegisterService(context.Background(), "gate", g); err != nil {
-		t.Fatal(err)
-	}
-	type result struct {
-		e    string
-		code int
-		took time.Duration
-	}
-	done := make(chan result, 1)
-	go func() {
-		t0 := time.Now()
-		_, e, code := cli(t, url, "inflight", "call", "gate", "wait", "--timeout", "30s")
-		done <- result{e, code, time.Since(t0)}
-	}()
+	g := serveGate(t, url, "inflight")
+	done := cliAsync(t, url, "inflight", "call", "gate", "wait", "--timeout", "30s")
 	<-g.started // the call is running in the owner
 	rs.Restart()
 	res := <-done
