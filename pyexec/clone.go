@@ -1,0 +1,122 @@
+package pyexec
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Interpreters other than the first are clones of the snapshot. clone
+// makes one now; cloneLater makes one in the background; spare hands out
+// an unused one, from those kept ready when it can.
+
+// clone makes a fresh interpreter from the snapshot: a blank instance
+// given the snapshot's pages, with no CPython start-up.
+func (p *Pool) clone(ctx context.Context) (*interp, error) {
+	s := p.snap
+	ic, so, se, err := p.instanceConfig()
+	if err != nil {
+		return nil, err
+	}
+	ic.Snapshot = s.cow
+	mod := p.mod
+	if s.cow != nil && p.modNoData != nil {
+		mod = p.modNoData
+	}
+	inst, err := mod.Instantiate(ctx, ic)
+	if err != nil {
+		return nil, err
+	}
+	grown := false
+	if cur := inst.MemorySize(); cur < s.size {
+		if !inst.Grow((s.size - cur) / pageSize) {
+			inst.Close(ctx)
+			return nil, fmt.Errorf("pyexec: grow memory to %d bytes: over the memory limit?", s.size)
+		}
+		grown = true
+	}
+	if s.cow != nil {
+		// Without data segments and growth, the memory already reads as
+		// the image; otherwise map it again over what was written.
+		if mod == p.modNoData && !grown {
+			// nothing to do
+		} else if err := inst.RestoreSnapshot(); err != nil {
+			inst.Close(ctx)
+			return nil, err
+		}
+	} else {
+		for pg, data := range s.pages {
+			inst.Write(pg*pageSize, data)
+		}
+	}
+	it := &interp{inst: inst, stdout: so, stderr: se}
+	// Clones share the random state made before the snapshot.
+	if _, err := inst.Call(ctx, exportReseed); err != nil {
+		it.close()
+		return nil, fmt.Errorf("pyexec: reseed restored interpreter: %w", err)
+	}
+	return it, nil
+}
+
+// cloneLater makes a clone in the background, retrying with back-off until
+// the pool closes, and hands it to dst (the spares or the idle shared
+// interpreters); it is closed if dst has no room.
+func (p *Pool) cloneLater(dst chan *interp) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for attempt := 0; ; attempt++ {
+			if p.isClosed() {
+				return
+			}
+			it, err := p.clone(p.ctx)
+			if err == nil {
+				if p.isClosed() {
+					it.close()
+					return
+				}
+				select {
+				case dst <- it:
+				default:
+					it.close()
+				}
+				return
+			}
+			if p.ctx.Err() != nil {
+				return // closing
+			}
+			p.opts.Logger.Error("pyexec: cannot make an interpreter; retrying", "err", err, "attempt", attempt)
+			select {
+			case <-time.After(time.Duration(min(attempt+1, 10)) * 100 * time.Millisecond):
+			case <-p.ctx.Done():
+				return
+			}
+		}
+	}()
+}
+
+// spare returns an interpreter nobody has used: one kept ready if there is
+// one (and its successor is cloned in the background), else a clone made
+// now.
+func (p *Pool) spare(ctx context.Context) (*interp, error) {
+	select {
+	case it := <-p.spares:
+		p.cloneLater(p.spares)
+		return it, nil
+	default:
+		return p.clone(ctx)
+	}
+}
+
+// replaceShared adds an unused interpreter to the shared ones in place of a
+// discarded one, from the spares when one is ready, so the pool never stays
+// short.
+func (p *Pool) replaceShared() {
+	select {
+	case it := <-p.spares:
+		p.idle <- it
+		p.cloneLater(p.spares)
+	default:
+		p.cloneLater(p.idle)
+	}
+}

@@ -1,0 +1,17 @@
+package pyexec
+
+import "context"
+
+// execFresh runs code in an interpreter nobody has used, closed after.
+func (p *Pool) execFresh(ctx context.Context, ec execConfig, code string) (Result, error) {
+	if p.isClosed() {
+		return Result{}, ErrClosed
+	}
+	it, err := p.spare(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer it.close()
+	res, _ := p.run(ctx, ec, it, code)
+	return res, nil
+}

@@ -1,0 +1,58 @@
+package pyexec
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/sandhost/sandhost/sandbox"
+)
+
+// Options configure a Pool.
+type Options struct {
+	Size        int             // interpreters for shared calls (default 4)
+	Timeout     time.Duration   // default per-call timeout (default 10s)
+	MemoryLimit int64           // per interpreter, bytes (default 256 MiB)
+	OutputCap   int             // per stream, bytes (default 1 MiB)
+	ScratchSize int64           // each interpreter's in-memory /tmp, bytes (default 64 MiB)
+	FileCap     int64           // per output file returned, bytes (default 8 MiB)
+	Mounts      []sandbox.Mount // host directories mounted read-only in every interpreter
+	PythonDir   string          // where python.wasm is (see FindArtefacts)
+	Engine      string          // sandbox engine (default sandbox.DefaultEngine)
+	MaxSessions int             // live sessions kept (default 64; the least recently used goes)
+	Spares      int             // clean interpreters kept ready for replacements, sessions and fresh calls (default 1)
+	SessionIdle time.Duration   // idle sessions are closed after this (default 10 min)
+	Logger      *slog.Logger
+}
+
+func (o *Options) defaults() {
+	if o.Size <= 0 {
+		o.Size = 4
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.MemoryLimit <= 0 {
+		o.MemoryLimit = 256 << 20
+	}
+	if o.OutputCap <= 0 {
+		o.OutputCap = 1 << 20
+	}
+	if o.ScratchSize <= 0 {
+		o.ScratchSize = 64 << 20
+	}
+	if o.FileCap <= 0 {
+		o.FileCap = 8 << 20
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 64
+	}
+	if o.Spares <= 0 {
+		o.Spares = 1
+	}
+	if o.SessionIdle <= 0 {
+		o.SessionIdle = 10 * time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}

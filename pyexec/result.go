@@ -1,0 +1,89 @@
+package pyexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sandhost/sandhost/sandbox"
+)
+
+// Failure says why a call did not succeed.
+type Failure string
+
+// Failure reasons.
+const (
+	FailNone      Failure = ""
+	FailException Failure = "exception"  // the code raised
+	FailTimeout   Failure = "timeout"    // stopped at its deadline
+	FailMemory    Failure = "memory"     // over the memory limit
+	FailExit      Failure = "exit"       // sys.exit or os._exit
+	FailOutputCap Failure = "output_cap" // more output than the cap; the rest was dropped
+	FailCrash     Failure = "crash"      // the interpreter broke (trap)
+	FailQueued    Failure = "queued"     // the deadline passed before an interpreter was free
+)
+
+// Result is the outcome of one execution: TorchRL's fields plus duration
+// and the failure reason.
+type Result struct {
+	Success    bool          `json:"success"`
+	Stdout     string        `json:"stdout"`
+	Stderr     string        `json:"stderr"`
+	ReturnCode int           `json:"returncode"`
+	Failure    Failure       `json:"failure,omitempty"`
+	Duration   time.Duration `json:"duration_ns"`
+	// Files are the output files asked for with WithOutputFiles that
+	// exist after the call, by name (relative to /tmp).
+	Files map[string][]byte `json:"files,omitempty"`
+}
+
+// classify turns what an execution returned into a Result: out is what the
+// harness reported (when err is nil), fdOut and fdErr what reached file
+// descriptors 1 and 2. keep is false when the interpreter must be discarded.
+func (p *Pool) classify(ctx context.Context, ec execConfig, out harnessResult, err error, fdOut, fdErr capture) (res Result, keep bool) {
+	if err != nil {
+		res := Result{Stdout: string(fdOut.kept), Stderr: string(fdErr.kept), ReturnCode: -1}
+		var exit *sandbox.ExitError
+		switch {
+		case errors.Is(err, sandbox.ErrDeadline) || ctx.Err() != nil:
+			res.Failure = FailTimeout
+			res.Stderr += fmt.Sprintf("Code execution timed out after %v - interpreter replaced\n", ec.timeout)
+		case errors.As(err, &exit):
+			res.Failure = FailExit
+			res.ReturnCode = int(exit.Code)
+		case errors.Is(err, errGuestMemory):
+			res.Failure = FailMemory
+			res.Stderr += fmt.Sprintf("Error: out of memory (limit %d MiB) - interpreter replaced\n", p.opts.MemoryLimit>>20)
+		default:
+			res.Failure = FailCrash
+			res.Stderr += fmt.Sprintf("Error: the interpreter crashed (%v) - interpreter replaced\n", err)
+		}
+		return res, false
+	}
+	res = Result{
+		Stdout: string(out.stdout) + string(fdOut.kept),
+		Stderr: string(out.stderr) + string(fdErr.kept),
+	}
+	keep = true
+	switch out.kind {
+	case kindOK:
+		res.Success = res.Stderr == ""
+	case kindException:
+		res.Failure, res.ReturnCode = FailException, 1
+	case kindExit:
+		res.Failure, res.ReturnCode = FailExit, int(out.code)
+		keep = false // TorchRL loses the slot; we replace it
+	case kindMemory:
+		res.Failure, res.ReturnCode = FailMemory, 1
+		keep = false
+	}
+	if out.stdoutCut || out.stderrCut || fdOut.truncated || fdErr.truncated {
+		if res.Failure == FailNone {
+			res.Failure = FailOutputCap
+		}
+		res.Success = false
+		res.Stderr += fmt.Sprintf("[output truncated: more than %d characters per stream]\n", p.opts.OutputCap)
+	}
+	return res, keep
+}

@@ -1,0 +1,139 @@
+package pyexec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/sandhost/sandhost/sandbox"
+)
+
+const pageSize = 64 << 10
+
+// snapshot is the linear memory of an interpreter right after start-up, as
+// the pages that differ from a blank instance of the module.
+type snapshot struct {
+	size  uint32
+	pages map[uint32][]byte // page index -> contents
+	cow   *sandbox.Snapshot // the whole image, mapped copy-on-write; nil where unsupported
+}
+
+var (
+	modsMu sync.Mutex
+	mods   = map[string]*sandbox.Module{} // by runtime, wasm path and variant: compile once per process
+)
+
+// compiledPython compiles python.wasm, or with stripData its variant with an
+// empty data section (for instances that start from a snapshot).
+func compiledPython(ctx context.Context, rt *sandbox.Runtime, art Artefacts, stripData bool) (*sandbox.Module, error) {
+	key := fmt.Sprintf("%p|%s|%v", rt, art.Wasm, stripData)
+	modsMu.Lock()
+	defer modsMu.Unlock()
+	if m, ok := mods[key]; ok {
+		return m, nil
+	}
+	wasm, err := os.ReadFile(art.Wasm)
+	if err != nil {
+		return nil, err
+	}
+	name := "python.wasm"
+	if stripData {
+		if wasm, err = sandbox.WithoutData(wasm); err != nil {
+			return nil, err
+		}
+		name = "python.wasm (no data section)"
+	}
+	m, err := rt.Compile(ctx, name, wasm)
+	if err != nil {
+		return nil, err
+	}
+	mods[key] = m
+	return m, nil
+}
+
+// coldStart instantiates the module and starts CPython (tens of ms).
+func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
+	ic, so, se, err := p.instanceConfig("_initialize")
+	if err != nil {
+		return nil, err
+	}
+	inst, err := p.mod.Instantiate(ctx, ic)
+	if err != nil {
+		return nil, err
+	}
+	it := &interp{inst: inst, stdout: so, stderr: se}
+	ptr, err := it.put(ctx, harness)
+	if err != nil {
+		it.close()
+		return nil, err
+	}
+	res, err := inst.Call(ctx, exportInit, uint64(ptr), uint64(len(harness)))
+	if err == nil && res[0] != 0 {
+		err = fmt.Errorf("CPython start-up failed (%d): %s", res[0], se.take().kept)
+	}
+	if err != nil {
+		it.close()
+		return nil, fmt.Errorf("pyexec: start interpreter: %w", err)
+	}
+	inst.Call(ctx, exportFree, uint64(ptr))
+	so.take()
+	se.take()
+	return it, nil
+}
+
+// warmUp initialises the CPython state that is made lazily (the first
+// compile and the first traceback take milliseconds), so that no clone of
+// the snapshot pays for it again. Neither leaves anything in __main__.
+func (it *interp) warmUp(ctx context.Context) error {
+	for _, warm := range []string{"pass", "raise ValueError('warm-up')"} {
+		if _, err := it.exec(ctx, warm, 1024); err != nil {
+			return fmt.Errorf("pyexec: warm up interpreter: %w", err)
+		}
+	}
+	if _, err := it.inst.Call(ctx, exportReseed); err != nil {
+		return fmt.Errorf("pyexec: warm up interpreter: %w", err)
+	}
+	it.stdout.take()
+	it.stderr.take()
+	return nil
+}
+
+// takeSnapshot records it's memory (it must not have run user code yet).
+func (p *Pool) takeSnapshot(ctx context.Context, it *interp) (*snapshot, error) {
+	ic, _, _, err := p.instanceConfig()
+	if err != nil {
+		return nil, err
+	}
+	blank, err := p.mod.Instantiate(ctx, ic)
+	if err != nil {
+		return nil, err
+	}
+	defer blank.Close(ctx)
+	size := it.inst.MemorySize()
+	full, ok := it.inst.Read(0, size)
+	if !ok {
+		return nil, errors.New("pyexec: read memory for snapshot")
+	}
+	base, _ := blank.Read(0, blank.MemorySize())
+	s := &snapshot{size: size, pages: map[uint32][]byte{}}
+	zero := make([]byte, pageSize)
+	for pg := uint32(0); pg < size/pageSize; pg++ {
+		cur := full[pg*pageSize : (pg+1)*pageSize]
+		ref := zero
+		if int(pg+1)*pageSize <= len(base) {
+			ref = base[pg*pageSize : (pg+1)*pageSize]
+		}
+		if !bytes.Equal(cur, ref) {
+			s.pages[pg] = cur
+		}
+	}
+	if cow, err := sandbox.NewSnapshot(full); err == nil {
+		s.cow = cow
+	} else {
+		p.opts.Logger.Warn("copy-on-write snapshots unavailable; restoring by copying pages", "err", err)
+	}
+	return s, nil
+}
