@@ -1,0 +1,43 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// The test binary doubles as the example program, so the test runs it as a
+// user does and reads what it prints.
+func TestMain(m *testing.M) {
+	if os.Getenv("SANDHOST_RUN_EXAMPLE") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestToolMessages(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "SANDHOST_RUN_EXAMPLE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("example failed: %v\n%s", err, out)
+	}
+	got := string(out)
+	for _, want := range []string{
+		`env 0: "Code block 1 executed successfully:\n6765\n"`,           // turn 1: fib defined and run
+		`env 1: "Code block 1 failed:`,                                   // no host files in the sandbox
+		`No such file or directory: '/etc/passwd'`,                       //
+		`env 2: "Code block 1 failed:`,                                   // the infinite loop is stopped
+		`env 0: "Code block 1 executed successfully:\n[0, 1, 1, 2, 3, 5`, // turn 2: the session kept fib
+		`name 'fib' is not defined`,                                      // env 2 was reset
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "== turn"); n != 2 {
+		t.Errorf("%d turns printed, want 2:\n%s", n, got)
+	}
+}
