@@ -3,7 +3,7 @@ package pyexec
 import "context"
 
 // execFresh runs code in an interpreter nobody has used, closed after.
-func (p *Pool) execFresh(ctx context.Context, ec execConfig, code string) (Result, error) {
+func (p *Pool) execFresh(ctx context.Context, req Request) (Result, error) {
 	if p.isClosed() {
 		return Result{}, ErrClosed
 	}
@@ -12,6 +12,6 @@ func (p *Pool) execFresh(ctx context.Context, ec execConfig, code string) (Resul
 		return Result{}, err
 	}
 	defer it.close()
-	res, _ := p.run(ctx, ec, it, code)
+	res, _ := p.run(ctx, req, it)
 	return res, nil
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/sandhost/sandhost/registry"
 )
@@ -42,7 +43,7 @@ type InterpreterOptions struct {
 	Namespace   string             // default registry.DefaultNamespace
 	Pool        *Pool              // local mode
 	Persistent  bool               // local mode: each environment keeps its state
-	Timeout     float64            // seconds per block; 0: the executor's default
+	Timeout     time.Duration      // per block; 0: the executor's default
 	ToolName    string             // default "tool"
 }
 
@@ -132,7 +133,7 @@ func (in *Interpreter) Reset(ctx context.Context, env int) {
 	in.gen[env]++
 	in.mu.Unlock()
 	if in.handle != nil {
-		registry.CallJSON[Result](ctx, in.handle, "execute", ExecuteRequest{Session: old, ResetOnly: true})
+		registry.CallJSON[Result](ctx, in.handle, "execute", Request{Session: old, Reset: true})
 	} else if in.opts.Pool != nil {
 		in.opts.Pool.ResetSession(old)
 	}
@@ -170,27 +171,24 @@ func (in *Interpreter) Process(ctx context.Context, replies []string) [][]ToolMe
 }
 
 func (in *Interpreter) run(ctx context.Context, env int, code string) Result {
-	in.mu.Lock()
-	sess := in.sessionLocked(env)
-	in.mu.Unlock()
+	req := Request{Code: code, Timeout: in.opts.Timeout}
+	var (
+		r   Result
+		err error
+	)
 	if in.handle != nil {
 		// Service mode: the shared executor, as TorchRL's service mode.
-		r, err := registry.CallJSON[Result](ctx, in.handle, "execute", ExecuteRequest{Code: code, Timeout: in.opts.Timeout})
-		if err != nil {
-			return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: -1}
-		}
-		return r
-	}
-	var opts []ExecOption
-	if in.opts.Persistent {
-		opts = append(opts, InSession(sess))
+		r, err = registry.CallJSON[Result](ctx, in.handle, "execute", req)
 	} else {
-		opts = append(opts, Fresh())
+		if in.opts.Persistent {
+			in.mu.Lock()
+			req.Session = in.sessionLocked(env)
+			in.mu.Unlock()
+		} else {
+			req.Fresh = true
+		}
+		r, err = in.opts.Pool.Run(ctx, req)
 	}
-	if in.opts.Timeout > 0 {
-		opts = append(opts, WithTimeout(secs(in.opts.Timeout)))
-	}
-	r, err := in.opts.Pool.Execute(ctx, code, opts...)
 	if err != nil {
 		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: -1}
 	}

@@ -72,7 +72,7 @@ func TestInterpreterServiceMode(t *testing.T) {
 		!strings.Contains(err.Error(), "Invalid services backend") {
 		t.Fatalf("invalid backend: %v", err)
 	}
-	reg, err := r.Register(ctx, pyexec.ServiceName, pyexec.ServiceName, registry.WithArgs(pyexec.ServiceArgs{PoolSize: 2, Timeout: 5}))
+	reg, err := r.Register(ctx, pyexec.ServiceName, pyexec.ServiceName, registry.WithArgs(pyexec.ServiceArgs{PoolSize: 2, Timeout: 5 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestInterpreterServiceMode(t *testing.T) {
 		t.Fatalf("clone run: %+v", m)
 	}
 	h, _ := r.Get(ctx, pyexec.ServiceName)
-	res, err := registry.CallJSON[pyexec.Result](ctx, h, "execute", pyexec.ExecuteRequest{Code: "x=10;y=20;print(f'Result: {x+y}')"})
+	res, err := registry.CallJSON[pyexec.Result](ctx, h, "execute", pyexec.Request{Code: "x=10;y=20;print(f'Result: {x+y}')"})
 	if err != nil || !res.Success || res.Stdout != "Result: 30\n" {
 		t.Fatalf("execute through the registry: %+v %v", res, err)
 	}

@@ -117,21 +117,30 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	return p, nil
 }
 
-// Execute runs code and reports its outcome. Failures of the code are in
-// the Result; the error is for the pool itself (closed, or no interpreter
-// could be made).
+// Execute runs code with the settings opts give (see Request) and reports
+// its outcome. Failures of the code are in the Result; the error is for the
+// pool itself (closed, or no interpreter could be made).
 func (p *Pool) Execute(ctx context.Context, code string, opts ...ExecOption) (Result, error) {
-	ec := execConfig{timeout: p.opts.Timeout}
+	req := Request{Code: code}
 	for _, o := range opts {
-		o(&ec)
+		o(&req)
 	}
-	if ec.timeout <= 0 {
-		ec.timeout = p.opts.Timeout
+	return p.Run(ctx, req)
+}
+
+// Run runs one Request (see Execute).
+func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
+	if req.Reset {
+		p.ResetSession(req.Session)
+		return Result{Success: true}, nil
 	}
-	if !utf8.ValidString(code) {
+	if req.Timeout <= 0 {
+		req.Timeout = p.opts.Timeout
+	}
+	if !utf8.ValidString(req.Code) {
 		return Result{Stderr: "Error: code is not valid UTF-8\n", ReturnCode: 1, Failure: FailException}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, ec.timeout)
+	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
 	t0 := time.Now()
 	var (
@@ -139,12 +148,12 @@ func (p *Pool) Execute(ctx context.Context, code string, opts ...ExecOption) (Re
 		err error
 	)
 	switch {
-	case ec.session != "":
-		res, err = p.execSession(ctx, ec, code)
-	case ec.fresh:
-		res, err = p.execFresh(ctx, ec, code)
+	case req.Session != "":
+		res, err = p.execSession(ctx, req)
+	case req.Fresh:
+		res, err = p.execFresh(ctx, req)
 	default:
-		res, err = p.execShared(ctx, ec, code)
+		res, err = p.execShared(ctx, req)
 	}
 	res.Duration = time.Since(t0)
 	return res, err

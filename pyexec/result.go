@@ -41,14 +41,14 @@ type Result struct {
 // classify turns what an execution returned into a Result: out is what the
 // harness reported (when err is nil), fdOut and fdErr what reached file
 // descriptors 1 and 2. keep is false when the interpreter must be discarded.
-func (p *Pool) classify(ctx context.Context, ec execConfig, out harnessResult, err error, fdOut, fdErr capture) (res Result, keep bool) {
+func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err error, fdOut, fdErr capture) (res Result, keep bool) {
 	if err != nil {
 		res := Result{Stdout: string(fdOut.kept), Stderr: string(fdErr.kept), ReturnCode: -1}
 		var exit *sandbox.ExitError
 		switch {
 		case errors.Is(err, sandbox.ErrDeadline) || ctx.Err() != nil:
 			res.Failure = FailTimeout
-			res.Stderr += fmt.Sprintf("Code execution timed out after %v - interpreter replaced\n", ec.timeout)
+			res.Stderr += fmt.Sprintf("Code execution timed out after %v - interpreter replaced\n", req.Timeout)
 		case errors.As(err, &exit):
 			res.Failure = FailExit
 			res.ReturnCode = int(exit.Code)

@@ -8,21 +8,21 @@ import (
 // run executes one call's code in it, with the call's files and memory
 // limit, and builds its Result; keep is false when the interpreter must be
 // discarded.
-func (p *Pool) run(ctx context.Context, ec execConfig, it *interp, code string) (res Result, keep bool) {
-	if err := p.putFiles(it, ec.files); err != nil {
+func (p *Pool) run(ctx context.Context, req Request, it *interp) (res Result, keep bool) {
+	if err := p.putFiles(it, req.Files); err != nil {
 		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: 1, Failure: FailException}, true
 	}
-	if ec.memory > 0 {
-		if err := it.inst.SetMemoryLimit(ec.memory); err != nil {
+	if req.Memory > 0 {
+		if err := it.inst.SetMemoryLimit(req.Memory); err != nil {
 			return Result{Stderr: "Error: per-call memory limits need copy-on-write snapshots (Linux memfd)\n",
 				ReturnCode: -1, Failure: FailCrash}, true
 		}
 	}
-	out, err := it.exec(ctx, code, p.opts.OutputCap)
-	res, keep = p.classify(ctx, ec, out, err, it.stdout.take(), it.stderr.take())
-	if ec.memory > 0 {
+	out, err := it.exec(ctx, req.Code, p.opts.OutputCap)
+	res, keep = p.classify(ctx, req, out, err, it.stdout.take(), it.stderr.take())
+	if req.Memory > 0 {
 		if res.Failure == FailMemory {
-			res.Stderr += fmt.Sprintf("[memory limit of this call: %d MiB]\n", ec.memory>>20)
+			res.Stderr += fmt.Sprintf("[memory limit of this call: %d MiB]\n", req.Memory>>20)
 		}
 		if keep {
 			it.inst.SetMemoryLimit(0)
@@ -32,7 +32,7 @@ func (p *Pool) run(ctx context.Context, ec execConfig, it *interp, code string) 
 		if sc.Full() {
 			res.Stderr += fmt.Sprintf("[/tmp is full: its cap is %d bytes]\n", sc.Cap())
 		}
-		res.Files = p.getFiles(sc, ec.outFiles)
+		res.Files = p.getFiles(sc, req.OutputFiles)
 	}
 	return res, keep
 }

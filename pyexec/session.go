@@ -17,15 +17,15 @@ type session struct {
 	dead bool // evicted or reset: no longer in the pool's table
 }
 
-func (p *Pool) execSession(ctx context.Context, ec execConfig, code string) (Result, error) {
-	s, err := p.session(ctx, ec.session)
+func (p *Pool) execSession(ctx context.Context, req Request) (Result, error) {
+	s, err := p.session(ctx, req.Session)
 	if err != nil {
 		return Result{}, err
 	}
 	s.mu.Lock()
 	for s.dead { // evicted or reset between lookup and lock: use its successor
 		s.mu.Unlock()
-		if s, err = p.session(ctx, ec.session); err != nil {
+		if s, err = p.session(ctx, req.Session); err != nil {
 			return Result{}, err
 		}
 		s.mu.Lock()
@@ -36,7 +36,7 @@ func (p *Pool) execSession(ctx context.Context, ec execConfig, code string) (Res
 			return Result{}, err
 		}
 	}
-	res, keep := p.run(ctx, ec, s.it, code)
+	res, keep := p.run(ctx, req, s.it)
 	if !keep {
 		s.it.close()
 		s.it = nil

@@ -8,7 +8,7 @@ import (
 // execShared runs code in whichever shared interpreter is free first
 // (TorchRL's service mode); waiting callers are served in FIFO order and
 // give up at their deadline.
-func (p *Pool) execShared(ctx context.Context, ec execConfig, code string) (Result, error) {
+func (p *Pool) execShared(ctx context.Context, req Request) (Result, error) {
 	if p.isClosed() {
 		return Result{}, ErrClosed
 	}
@@ -18,10 +18,10 @@ func (p *Pool) execShared(ctx context.Context, ec execConfig, code string) (Resu
 	case <-p.ctx.Done():
 		return Result{}, ErrClosed
 	case <-ctx.Done():
-		return Result{Stderr: fmt.Sprintf("No interpreter became free within %v (pool of %d busy)\n", ec.timeout, p.opts.Size),
+		return Result{Stderr: fmt.Sprintf("No interpreter became free within %v (pool of %d busy)\n", req.Timeout, p.opts.Size),
 			ReturnCode: -1, Failure: FailQueued}, nil
 	}
-	res, keep := p.run(ctx, ec, it, code)
+	res, keep := p.run(ctx, req, it)
 	if keep && p.isClosed() { // Close has drained the pool already
 		it.close()
 	} else if keep {
