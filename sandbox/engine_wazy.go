@@ -12,11 +12,15 @@ import (
 	"github.com/samyfodil/wazy/sys"
 )
 
-// wazy checks for termination in compiled code always, so a deadline stops
-// even a loop inside C, at no cost to guest speed.
+// This file is the one source of both engine adapters: zengine_wazero.go is
+// generated from it (see generate_test.go). Write it for both engines.
+
+// wazyEngine is a runtime of the engine, with WASI.
 type wazyEngine struct{ rt wazy.Runtime }
 
 func newWazyEngine(ctx context.Context, pages uint32, cacheDir string) (engine, error) {
+	// wazy checks for termination in compiled code always, so a deadline
+	// stops even a loop inside C, at no cost to guest speed.
 	rc := wazy.NewRuntimeConfig().WithMemoryLimitPages(pages)
 	if cacheDir != "" {
 		cache, err := wazy.NewCompilationCacheWithDir(cacheDir)

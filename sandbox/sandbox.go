@@ -307,7 +307,11 @@ func (i *Instance) Close(ctx context.Context) error {
 	return err
 }
 
-// engine, compiled and instance are what each runtime implements.
+// engine, compiled and instance are what each runtime implements:
+// engine_wazy.go and scratch_wazy.go for wazy, and the same code generated
+// for wazero (zengine_wazero.go, zscratch_wazero.go).
+//
+//go:generate go test -run TestGeneratedWazero -write
 type engine interface {
 	compile(ctx context.Context, wasm []byte) (compiled, error)
 	close(ctx context.Context) error

@@ -9,6 +9,9 @@ import (
 	wsysfs "github.com/samyfodil/wazy/sysfs"
 )
 
+// This file is the one source of both engines' scratch file systems:
+// zscratch_wazero.go is generated from it (see generate_test.go).
+
 // wazyScratchFS is a scratch directory as the guest sees it: writes are
 // counted against the cap, links are refused.
 type wazyScratchFS struct {

@@ -1,3 +1,5 @@
+// Code generated from scratch_wazy.go by generate_test.go (go generate); DO NOT EDIT.
+
 package sandbox
 
 import (

@@ -1,3 +1,5 @@
+// Code generated from engine_wazy.go by generate_test.go (go generate); DO NOT EDIT.
+
 package sandbox
 
 import (
@@ -14,12 +16,13 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 )
 
-// wazero stops guest code at a deadline only with close-on-context-done,
-// which adds a check to every loop and function and slows guest code (see
-// RATIONALE.md).
+// wazeroEngine is a runtime of the engine, with WASI.
 type wazeroEngine struct{ rt wazero.Runtime }
 
 func newWazeroEngine(ctx context.Context, pages uint32, cacheDir string) (engine, error) {
+	// wazero stops guest code at a deadline only with close-on-context-done,
+	// which adds a check to every loop and function and slows guest code
+	// (see RATIONALE.md).
 	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(true)
 	if cacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cacheDir)

@@ -1,0 +1,149 @@
+package sandbox
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/format"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The wazero adapters are generated from the wazy ones, which are the only
+// source: wazy keeps wazero's API, but the two packages' types are distinct
+// and Go cannot abstract over a package (RATIONALE.md, "One engine adapter,
+// generated for the other engine"). Regenerate after editing a source with
+// `go generate ./sandbox`; TestGeneratedWazero fails while they disagree.
+
+var writeGenerated = flag.Bool("write", false, "rewrite the generated wazero adapters (go generate)")
+
+// variant is one generated file: its source, the import paths it maps, and
+// the few places where the engines' APIs differ, each an exact text edit
+// that must match once.
+type variant struct {
+	src, dst string
+	imports  map[string]string // wazy import path -> wazero import path
+	edits    []edit
+}
+
+type edit struct{ old, new string }
+
+var wazeroVariants = []variant{
+	{
+		src: "engine_wazy.go", dst: "zengine_wazero.go",
+		imports: map[string]string{
+			"github.com/samyfodil/wazy":                                "github.com/tetratelabs/wazero",
+			"github.com/samyfodil/wazy/api":                            "github.com/tetratelabs/wazero/api",
+			"github.com/samyfodil/wazy/imports/wasi_snapshot_preview1": "github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1",
+			"github.com/samyfodil/wazy/sys":                            "github.com/tetratelabs/wazero/sys",
+		},
+		edits: []edit{
+			{`	// wazy checks for termination in compiled code always, so a deadline
+	// stops even a loop inside C, at no cost to guest speed.
+	rc := wazy.NewRuntimeConfig().WithMemoryLimitPages(pages)
+`, `	// wazero stops guest code at a deadline only with close-on-context-done,
+	// which adds a check to every loop and function and slows guest code
+	// (see RATIONALE.md).
+	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(pages).WithCloseOnContextDone(true)
+`},
+			// wazero keeps sys.FS mounts and the memory allocator hook in
+			// its experimental packages.
+			{`	"github.com/tetratelabs/wazero/api"
+`, `	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	wsysfs "github.com/tetratelabs/wazero/experimental/sysfs"
+`},
+			{`fsc = fsc.WithSysFSMount(`, `fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(`},
+			{`api.WithMemoryAllocator(ctx, api.MemoryAllocatorFunc(func(_, max uint64) api.LinearMemory {`,
+				`experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {`},
+		},
+	},
+	{
+		src: "scratch_wazy.go", dst: "zscratch_wazero.go",
+		imports: map[string]string{
+			"github.com/samyfodil/wazy/sys":   "github.com/tetratelabs/wazero/experimental/sys",
+			"github.com/samyfodil/wazy/sysfs": "github.com/tetratelabs/wazero/experimental/sysfs",
+		},
+	},
+}
+
+// generate makes a variant's file from its source: import paths mapped,
+// the edits applied, then every "wazy"/"Wazy" in names and comments
+// renamed to "wazero"/"Wazero". It fails where a mapping or an edit does
+// not apply exactly, so a source change that the table does not cover is
+// noticed rather than copied wrongly.
+func (v variant) generate(src []byte) ([]byte, error) {
+	s := string(src)
+	// The source's note to its editors is replaced by the generated header.
+	note := "// This file is the one source of "
+	if i := strings.Index(s, note); i >= 0 {
+		end := strings.Index(s[i:], "\n\n")
+		if end < 0 {
+			return nil, fmt.Errorf("%s: the generation note does not end in a blank line", v.src)
+		}
+		s = s[:i] + s[i+end+2:]
+	}
+	for from, to := range v.imports {
+		q := `"` + from + `"` + "\n"
+		if n := strings.Count(s, q); n != 1 {
+			return nil, fmt.Errorf("%s: import %q found %d times, want 1", v.src, from, n)
+		}
+		s = strings.Replace(s, q, `"`+to+`"`+"\n", 1)
+	}
+	// Renaming is last, so the edits name wazero's identifiers where they
+	// add them and wazy's where they replace them.
+	for _, e := range v.edits {
+		if n := strings.Count(s, e.old); n != 1 {
+			return nil, fmt.Errorf("%s: edit %q matches %d times, want 1", v.src, firstLine(e.old), n)
+		}
+		s = strings.Replace(s, e.old, e.new, 1)
+	}
+	s = strings.NewReplacer("wazy", "wazero", "Wazy", "Wazero").Replace(s)
+	if strings.Contains(s, "samyfodil") {
+		return nil, fmt.Errorf("%s: an import of wazy has no wazero mapping", v.src)
+	}
+	s = fmt.Sprintf("// Code generated from %s by generate_test.go (go generate); DO NOT EDIT.\n\n", v.src) + s
+	out, err := format.Source([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("%s: generated code does not parse: %w", v.dst, err)
+	}
+	return out, nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + "…"
+	}
+	return s
+}
+
+// TestGeneratedWazero fails when a generated adapter differs from what its
+// source generates (someone edited one side only); with -write it rewrites
+// them.
+func TestGeneratedWazero(t *testing.T) {
+	for _, v := range wazeroVariants {
+		src, err := os.ReadFile(v.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := v.generate(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *writeGenerated {
+			if err := os.WriteFile(v.dst, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(v.dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is not what %s generates: edit %s and run go generate ./sandbox", v.dst, v.src, v.src)
+		}
+	}
+}
