@@ -17,7 +17,8 @@ import (
 )
 
 func init() {
-	commands["demo"] = &command{summary: "a self-contained tour on the embedded default", run: runDemo}
+	commands["demo"] = &command{summary: "a self-contained tour on the embedded default", usage: "(no arguments)", redis: redisJoin,
+		setup: noFlags(runDemo)}
 }
 
 // runDemo starts an embedded Redis, a second host process, registers and
@@ -157,7 +158,7 @@ func demoPython(ctx context.Context, out io.Writer, r *registry.Registry) error 
 	defer client.Close()
 	t0 := time.Now()
 	if _, err := client.Register(ctx, "python_executor", "python_executor",
-		registry.WithArgs(pyexec.ServiceArgs{PoolSize: 2, Timeout: 5}), registry.WithMaxConcurrency(2)); err != nil {
+		registry.WithArgs(pyexec.ServiceArgs{PoolSize: 2, Timeout: 5 * time.Second}), registry.WithMaxConcurrency(2)); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "  python_executor (pool of 2) ready in %v\n", time.Since(t0).Round(time.Millisecond))
@@ -172,9 +173,9 @@ func demoPython(ctx context.Context, out io.Writer, r *registry.Registry) error 
 		{"exit", "import sys; sys.exit(3)"},
 		{"still serving", "print('hello from the sandbox')"},
 	} {
-		req := pyexec.ExecuteRequest{Code: c.code}
+		req := pyexec.Request{Code: c.code}
 		if strings.Contains(c.what, "timeout") {
-			req.Timeout = 0.3
+			req.Timeout = 300 * time.Millisecond
 		}
 		res, err := registry.CallJSON[pyexec.Result](ctx, h, "execute", req)
 		if err != nil {

@@ -6,11 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/sandhost/sandhost/internal/bytesize"
 	"github.com/sandhost/sandhost/pyexec"
 	"github.com/sandhost/sandhost/registry"
 	"github.com/sandhost/sandhost/sandbox"
@@ -30,85 +28,76 @@ func (m *mountList) Set(v string) error {
 }
 
 func init() {
-	var mounts mountList
 	commands["exec"] = &command{
 		summary: "run Python code in the sandbox (a local pool, or the executor service with --redis)",
-		usage:   "CODE | -f FILE | - [--session ID | --fresh] [--timeout 1s] [--memory 256MiB] [--mount HOST:GUEST]",
-		flags: func(fs *flag.FlagSet, g *globals) {
-			fs.String("f", "", "read the code from this file")
-			fs.String("service", pyexec.ServiceName, "executor service to use when --redis is given")
-			fs.String("session", "", "keep state under this session ID")
-			fs.Bool("fresh", false, "run in a clean, just-started interpreter")
-			fs.Duration("timeout", 10*time.Second, "deadline of the execution")
-			fs.String("memory", "", "memory limit of the interpreter (default 256MiB)")
-			fs.String("engine", sandbox.DefaultEngine, "sandbox engine: wazy or wazero (local pool)")
-			fs.String("python-dir", "", "directory holding python.wasm and lib/ (default: the build cache)")
-			fs.Var(&mounts, "mount", "mount HOSTDIR read-only at GUESTDIR (local pool; repeatable)")
+		usage:   "CODE | -f FILE | -",
+		redis:   redisExec,
+		setup: func(fs *flag.FlagSet) runFunc {
+			e := &execFlags{}
+			fs.StringVar(&e.file, "f", "", "read the code from `FILE`")
+			fs.StringVar(&e.service, "service", pyexec.ServiceName, "`NAME` of the executor service (with --redis)")
+			fs.StringVar(&e.session, "session", "", "keep state under this session `ID`")
+			fs.BoolVar(&e.fresh, "fresh", false, "run in a clean, just-started interpreter")
+			fs.Var(&e.timeout, "timeout", "deadline of the execution, a `DURATION` such as 2s (default: the pool's or the service's own)")
+			fs.Var(&e.memory, "memory", "`SIZE` of memory the interpreter may use, e.g. 128MiB (default: the pool's or the service's own)")
+			fs.StringVar(&e.engine, "engine", sandbox.DefaultEngine, "sandbox `ENGINE`: wazy or wazero (local pool)")
+			fs.StringVar(&e.pythonDir, "python-dir", "", "`DIR` holding python.wasm and lib/ (local pool; default: the build cache)")
+			fs.Var(&e.mounts, "mount", "`HOSTDIR:GUESTDIR`, mounted read-only (local pool; repeatable)")
+			return e.run
 		},
-		run: func(ctx context.Context, g *globals, args []string) error { return runExec(ctx, g, args, mounts) },
 	}
 }
 
-func runExec(ctx context.Context, g *globals, args []string, mounts mountList) error {
-	code, err := readCode(g.fs, args)
+type execFlags struct {
+	file, service, session string
+	fresh                  bool
+	timeout                timeoutFlag
+	memory                 sizeFlag
+	engine, pythonDir      string
+	mounts                 mountList
+}
+
+// Flags that apply to one side only: setting one for the other is a usage
+// error, not silently ignored.
+var (
+	execLocalFlags   = []string{"engine", "python-dir", "mount"}
+	execServiceFlags = []string{"service"}
+)
+
+// serviceMargin is added to the execution's own deadline for the call
+// through Redis: queueing behind other calls, and the round trip.
+const serviceMargin = 30 * time.Second
+
+func (e *execFlags) run(ctx context.Context, g *globals, args []string) error {
+	code, given, err := readInput(g, e.file, args)
 	if err != nil {
 		return err
 	}
-	session := flagValue(g.fs, "session")
-	fresh := flagValue(g.fs, "fresh") == "true"
-	if session != "" && fresh {
+	if !given {
+		return usagef("give the code as one argument, -f FILE, or - for standard input")
+	}
+	if e.session != "" && e.fresh {
 		return usagef("--session and --fresh exclude each other")
 	}
-	timeout, _ := time.ParseDuration(flagValue(g.fs, "timeout"))
+	set := map[string]bool{}
+	g.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	wrong, side := execLocalFlags, "applies to a local pool; the service's settings are made where it runs"
+	if g.redis == "" {
+		wrong, side = execServiceFlags, "needs --redis or SANDHOST_REDIS: the service is reached through Redis"
+	}
+	for _, name := range wrong {
+		if set[name] {
+			return usagef("--%s %s", name, side)
+		}
+	}
 	var res pyexec.Result
 	if g.redis != "" {
-		if len(mounts) > 0 {
-			return usagef("--mount applies to a local pool; the service's mounts are set where it runs")
-		}
-		r, err := registry.Open(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		h, err := r.Get(ctx, flagValue(g.fs, "service"))
-		if err != nil {
-			return err
-		}
-		cctx, cancel := context.WithTimeout(ctx, timeout+30*time.Second)
-		defer cancel()
-		if m := flagValue(g.fs, "memory"); m != "" {
-			if _, err := bytesize.Parse(m); err != nil {
-				return usagef("--memory: %v", err)
-			}
-		}
-		res, err = registry.CallJSON[pyexec.Result](cctx, h, "execute", pyexec.ExecuteRequest{Code: code, Session: session,
-			Fresh: fresh, Timeout: timeout.Seconds(), Memory: flagValue(g.fs, "memory")})
-		if err != nil {
-			return err
-		}
+		res, err = e.throughService(ctx, g, string(code))
 	} else {
-		mem := int64(256 << 20)
-		if m := flagValue(g.fs, "memory"); m != "" {
-			if mem, err = bytesize.Parse(m); err != nil {
-				return usagef("--memory: %v", err)
-			}
-		}
-		p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 1, Timeout: timeout, MemoryLimit: mem, Mounts: mounts,
-			PythonDir: flagValue(g.fs, "python-dir"), Engine: flagValue(g.fs, "engine")})
-		if err != nil {
-			return err
-		}
-		defer p.Close()
-		var opts []pyexec.ExecOption
-		if session != "" {
-			opts = append(opts, pyexec.InSession(session))
-		}
-		if fresh {
-			opts = append(opts, pyexec.Fresh())
-		}
-		if res, err = p.Execute(ctx, code, opts...); err != nil {
-			return err
-		}
+		res, err = e.local(ctx, string(code))
+	}
+	if err != nil {
+		return err
 	}
 	if g.json {
 		return json.NewEncoder(g.stdout).Encode(res)
@@ -125,17 +114,52 @@ func runExec(ctx context.Context, g *globals, args []string, mounts mountList) e
 	return nil
 }
 
-func readCode(fs *flag.FlagSet, args []string) (string, error) {
-	file := flagValue(fs, "f")
-	switch {
-	case file != "" && len(args) == 0:
-		b, err := os.ReadFile(file)
-		return string(b), err
-	case file == "" && len(args) == 1 && args[0] == "-":
-		b, err := io.ReadAll(os.Stdin)
-		return string(b), err
-	case file == "" && len(args) == 1:
-		return args[0], nil
+// throughService runs the code on the executor service. Only the limits
+// the user gave are sent, so the service's own defaults apply otherwise.
+func (e *execFlags) throughService(ctx context.Context, g *globals, code string) (pyexec.Result, error) {
+	r, err := registry.Open(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
+	if err != nil {
+		return pyexec.Result{}, err
 	}
-	return "", usagef("give the code as one argument, -f FILE, or - for standard input")
+	defer r.Close()
+	h, err := r.Get(ctx, e.service)
+	if err != nil {
+		return pyexec.Result{}, err
+	}
+	req := pyexec.Request{Code: code, Session: e.session, Fresh: e.fresh, Memory: int64(e.memory)}
+	limit := e.timeout.d
+	if e.timeout.set {
+		req.Timeout = limit
+	} else {
+		// The service's own default, when it was registered with one;
+		// otherwise the registry's default call deadline applies.
+		var args pyexec.ServiceArgs
+		if json.Unmarshal(h.Spec().Args, &args) == nil && args.Timeout > 0 {
+			limit = args.Timeout
+		}
+	}
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit+serviceMargin)
+		defer cancel()
+	}
+	return registry.CallJSON[pyexec.Result](ctx, h, "execute", req)
+}
+
+// local runs the code in a pool of one interpreter in this process.
+func (e *execFlags) local(ctx context.Context, code string) (pyexec.Result, error) {
+	p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 1, Timeout: e.timeout.d, MemoryLimit: int64(e.memory),
+		Mounts: e.mounts, PythonDir: e.pythonDir, Engine: e.engine})
+	if err != nil {
+		return pyexec.Result{}, err
+	}
+	defer p.Close()
+	var opts []pyexec.ExecOption
+	if e.session != "" {
+		opts = append(opts, pyexec.InSession(e.session))
+	}
+	if e.fresh {
+		opts = append(opts, pyexec.Fresh())
+	}
+	return p.Execute(ctx, code, opts...)
 }

@@ -5,7 +5,8 @@
 //	host register   register a service, placed on a live host
 //	host list       list services       host get NAME    show one
 //	host call       call a method       host reset       empty a namespace
-//	host hosts      list live hosts     host demo        a self-contained tour
+//	host hosts      list live hosts     host exec        run Python
+//	host demo       a self-contained tour
 //
 // Every subcommand takes --redis URL and --namespace NS (or SANDHOST_REDIS and
 // SANDHOST_NAMESPACE), --json and --help. Exit codes: 0 ok, 1 error, 2 usage.
@@ -25,26 +26,43 @@ import (
 	"syscall"
 
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/sandhost/sandhost/registry"
 )
 
 // errUsage marks a usage error (exit code 2).
 var errUsage = errors.New("usage")
 
+// runFunc runs a command once its flags are parsed.
+type runFunc func(ctx context.Context, g *globals, args []string) error
+
 type command struct {
 	summary string
 	usage   string // after "host NAME"
-	run     func(ctx context.Context, g *globals, args []string) error
-	flags   func(fs *flag.FlagSet, g *globals)
+	redis   string // what --redis means to this command
+	// details, when set, adds lines to the command's help.
+	details func() string
+	// setup defines the command's own flags on fs, bound to variables made
+	// afresh for each run, and returns what runs the command.
+	setup func(fs *flag.FlagSet) runFunc
 }
 
+// commands is the registration table of subcommands, filled by init.
 var commands = map[string]*command{}
 
-// globals are the flags every subcommand takes.
+// What --redis means, by kind of command.
+const (
+	redisJoin   = "`URL` of the Redis to join (redis://, rediss://); empty: start an embedded one and print its URL"
+	redisClient = "`URL` of the Redis the namespace's hosts use (required: the one host serve printed)"
+	redisExec   = "`URL` of a Redis: run through the executor service there; empty: a local pool"
+)
+
+// globals are the flags every subcommand takes, and the process's streams.
 type globals struct {
 	redis     string
 	namespace string
 	json      bool
 	verbose   bool
+	stdin     io.Reader
 	stdout    io.Writer
 	stderr    io.Writer
 	fs        *flag.FlagSet
@@ -58,49 +76,51 @@ func main() {
 	// go-redis logs connections closed under a blocked read at shutdown.
 	goredis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "host: unknown command %q\n\n", args[0])
+// run runs the CLI and returns its exit code. Help that was asked for goes
+// to stdout; usage errors go to stderr with exit code 2.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
 		printUsage(stderr)
 		return 2
 	}
-	g := &globals{stdout: stdout, stderr: stderr}
-	fs := flag.NewFlagSet("host "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	g.fs = fs
-	fs.StringVar(&g.redis, "redis", os.Getenv("SANDHOST_REDIS"), "Redis URL (redis://, rediss://); empty: embedded (env SANDHOST_REDIS)")
-	ns := os.Getenv("SANDHOST_NAMESPACE")
-	if ns == "" {
-		ns = "default"
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "-help" || name == "help" {
+		if len(args) > 1 && name == "help" {
+			cmd, ok := commands[args[1]]
+			if !ok {
+				fmt.Fprintf(stderr, "host help: unknown command %q\n\n", args[1])
+				printUsage(stderr)
+				return 2
+			}
+			g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+			cmd.newFlagSet(args[1], g)
+			cmd.printHelp(stdout, args[1], g.fs)
+			return 0
+		}
+		printUsage(stdout)
+		return 0
 	}
-	fs.StringVar(&g.namespace, "namespace", ns, "namespace (env SANDHOST_NAMESPACE)")
-	fs.BoolVar(&g.json, "json", false, "print JSON for scripts")
-	fs.BoolVar(&g.verbose, "v", false, "verbose logs")
-	if cmd.flags != nil {
-		cmd.flags(fs, g)
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "host: unknown command %q\n\n", name)
+		printUsage(stderr)
+		return 2
 	}
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: host %s %s\n\n%s\n\nflags:\n", args[0], cmd.usage, cmd.summary)
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args[1:])
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	runCmd := cmd.newFlagSet(name, g)
+	pos, err := parseArgs(g.fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
+		cmd.printHelp(stdout, name, g.fs)
 		return 0
 	}
 	if err != nil {
+		fmt.Fprintf(stderr, "host %s: %v\n\n", name, err)
+		cmd.printHelp(stderr, name, g.fs)
 		return 2
 	}
 	level := slog.LevelInfo
@@ -108,36 +128,56 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		level = slog.LevelDebug
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
-	if err := cmd.run(ctx, g, pos); err != nil {
+	if err := runCmd(ctx, g, pos); err != nil {
+		fmt.Fprintf(stderr, "host %s: %v\n", name, err)
 		if errors.Is(err, errUsage) {
-			fmt.Fprintf(stderr, "host %s: %v\n", args[0], err)
-			fs.Usage()
+			fmt.Fprintln(stderr)
+			cmd.printHelp(stderr, name, g.fs)
 			return 2
 		}
-		fmt.Fprintf(stderr, "host %s: %v\n", args[0], err)
 		return 1
 	}
 	return 0
 }
 
-// parseInterspersed lets flags follow positional arguments
-// (`host call NAME METHOD '{}' --json`).
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+// newFlagSet makes the command's flag set, with the global flags bound to g,
+// stores it in g.fs and returns what runs the command.
+func (c *command) newFlagSet(name string, g *globals) runFunc {
+	fs := flag.NewFlagSet("host "+name, flag.ContinueOnError)
+	// The flag package would print errors and help itself, to one stream:
+	// run prints them, help to stdout and errors to stderr.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	g.fs = fs
+	redisHelp := c.redis
+	if redisHelp == "" {
+		redisHelp = redisClient
 	}
+	fs.StringVar(&g.redis, "redis", os.Getenv("SANDHOST_REDIS"), redisHelp+" (env SANDHOST_REDIS)")
+	ns := os.Getenv("SANDHOST_NAMESPACE")
+	if ns == "" {
+		ns = registry.DefaultNamespace
+	}
+	fs.StringVar(&g.namespace, "namespace", ns, "the namespace `NS` (env SANDHOST_NAMESPACE)")
+	fs.BoolVar(&g.json, "json", false, "print JSON for scripts")
+	fs.BoolVar(&g.verbose, "v", false, "verbose logs")
+	return c.setup(fs)
+}
+
+func (c *command) printHelp(w io.Writer, name string, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: host %s [flags] %s\n\n%s\n", name, c.usage, c.summary)
+	if c.details != nil {
+		fmt.Fprintf(w, "\n%s\n", c.details())
+	}
+	fmt.Fprintln(w, "\nflags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// noFlags adapts a command that has only the global flags.
+func noFlags(fn runFunc) func(*flag.FlagSet) runFunc {
+	return func(*flag.FlagSet) runFunc { return fn }
 }
 
 func printUsage(w io.Writer) {
@@ -150,7 +190,9 @@ func printUsage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery command takes --redis URL, --namespace NS, --json and --help.\n"+
+	fmt.Fprintln(w, "\nEvery command takes --redis URL, --namespace NS, --json and --help (`host help COMMAND`).\n"+
+		"Every command but serve and a local exec needs a Redis to reach: --redis or SANDHOST_REDIS.\n"+
+		"Flags may follow arguments; a negative number is an argument, and so is everything after --.\n"+
 		"Environment: SANDHOST_REDIS, SANDHOST_NAMESPACE. Exit codes: 0 ok, 1 error, 2 usage.")
 }
 

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/sandhost/sandhost/registry"
+)
+
+func init() {
+	commands["register"] = &command{
+		summary: "register a service; it runs on a live host that has the factory",
+		usage:   "NAME FACTORY",
+		details: func() string {
+			return "FACTORY is one this build has: " + strings.Join(registry.Factories(), ", ") +
+				"\n(`host hosts` shows which live hosts have which; a host offers python_executor only where python.wasm is)."
+		},
+		setup: func(fs *flag.FlagSet) runFunc {
+			r := &registerFlags{}
+			fs.StringVar(&r.args, "args", "", "constructor arguments, as `JSON`")
+			fs.IntVar(&r.maxConcurrency, "max-concurrency", 0, "`N` calls the service runs at once (default: the service's own, else 1)")
+			fs.Var(&r.cpus, "cpus", "`N` CPUs the service needs")
+			fs.Var(&r.gpus, "gpus", "`N` GPUs the service needs")
+			fs.Var(&r.memory, "memory", "`SIZE` of memory the service needs, e.g. 2GiB")
+			return r.run
+		},
+	}
+}
+
+type registerFlags struct {
+	args           string
+	maxConcurrency int
+	cpus           cpusFlag
+	gpus           countFlag
+	memory         sizeFlag
+}
+
+func (f *registerFlags) run(ctx context.Context, g *globals, args []string) error {
+	if err := needArgs(args, 2, "NAME FACTORY"); err != nil {
+		return err
+	}
+	if f.maxConcurrency < 0 {
+		return usagef("--max-concurrency must not be negative")
+	}
+	opts := []registry.RegisterOption{registry.WithResources(registry.Resources{
+		CPUs: float64(f.cpus), GPUs: int(f.gpus), MemoryBytes: int64(f.memory)})}
+	if f.maxConcurrency > 0 {
+		opts = append(opts, registry.WithMaxConcurrency(f.maxConcurrency))
+	}
+	if f.args != "" {
+		if !json.Valid([]byte(f.args)) {
+			return usagef("--args is not valid JSON: %s", f.args)
+		}
+		opts = append(opts, registry.WithArgs(json.RawMessage(f.args)))
+	}
+	r, err := openClient(ctx, g)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	h, err := r.Register(ctx, args[0], args[1], opts...)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return printJSON(g, h.Spec())
+	}
+	fmt.Fprintf(g.stdout, "registered %s (factory %s) on host %s\n", h.Name(), h.Spec().Factory, h.Spec().Owner)
+	return nil
+}
