@@ -1,10 +1,14 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -55,7 +59,88 @@ func (s *Scratch) Full() bool { return s.full.Swap(false) }
 // Remove deletes the directory.
 func (s *Scratch) Remove() error { return os.RemoveAll(s.Dir) }
 
-// known returns the tracked size of p, reading it from disk the first time
+// Errors of the host's file transfers with a scratch, for errors.Is.
+var (
+	// ErrOutsideScratch: a file name that is not inside /tmp.
+	ErrOutsideScratch = errors.New("sandbox: file name is not inside /tmp")
+	// ErrScratchFull: a file that would take /tmp past its cap.
+	ErrScratchFull = errors.New("sandbox: /tmp is full")
+	// ErrFileTooLarge: a file larger than the reader accepts.
+	ErrFileTooLarge = errors.New("sandbox: file too large")
+)
+
+// guestRel maps a file name as a caller gives it ("out.png" or
+// "/tmp/out.png") to its path relative to the scratch directory.
+func guestRel(name string) (string, error) {
+	rel := strings.TrimPrefix(name, "/tmp/")
+	if !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("%w: %q", ErrOutsideScratch, name)
+	}
+	return filepath.ToSlash(filepath.Clean(rel)), nil
+}
+
+// WriteFile puts a file where the guest sees it as /tmp/name (name may
+// start with /tmp/), making its directories. It counts against the cap like
+// the guest's own writes: a file that would pass it is not written.
+func (s *Scratch) WriteFile(name string, data []byte) error {
+	rel, err := guestRel(name)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.knownLocked(rel)
+	if s.used-cur+int64(len(data)) > s.cap {
+		return fmt.Errorf("%w: %s of %d bytes with %d of %d used", ErrScratchFull, name, len(data), s.used-cur, s.cap)
+	}
+	hp := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(hp), 0o755); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if err := os.WriteFile(hp, data, 0o644); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	s.used += int64(len(data)) - cur
+	s.sizes[rel] = int64(len(data))
+	return nil
+}
+
+// ReadFile reads back the file the guest sees as /tmp/name. It must be a
+// regular file of at most maxBytes (ErrFileTooLarge otherwise; a missing
+// file is fs.ErrNotExist).
+func (s *Scratch) ReadFile(name string, maxBytes int64) ([]byte, error) {
+	rel, err := guestRel(name)
+	if err != nil {
+		return nil, err
+	}
+	hp := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	st, err := os.Lstat(hp)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("sandbox: /tmp/%s is not a regular file: %w", rel, fs.ErrInvalid)
+	}
+	if st.Size() > maxBytes {
+		return nil, fmt.Errorf("%w: /tmp/%s has %d bytes, the limit is %d", ErrFileTooLarge, rel, st.Size(), maxBytes)
+	}
+	f, err := os.Open(hp)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	defer f.Close()
+	// Read at most the limit even if the file grew since the Lstat.
+	b, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if int64(len(b)) > maxBytes {
+		return nil, fmt.Errorf("%w: /tmp/%s grew past %d bytes", ErrFileTooLarge, rel, maxBytes)
+	}
+	return b, nil
+}
+
+// knownLocked returns the tracked size of p, reading it from disk the first time
 // (files put there by the host, e.g. input files).
 func (s *Scratch) knownLocked(p string) int64 {
 	if n, ok := s.sizes[p]; ok {
