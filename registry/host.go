@@ -312,6 +312,9 @@ func (r *Registry) stopAll(why string) {
 func (r *Registry) beat(ctx context.Context) error {
 	r.beatMu.Lock()
 	defer r.beatMu.Unlock()
+	if r.left {
+		return ErrClosed
+	}
 	r.mu.Lock()
 	info := r.info
 	info.Factories = Factories() // availability can change (an artefact built)

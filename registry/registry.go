@@ -66,6 +66,7 @@ type Registry struct {
 	closed   bool
 
 	beatMu sync.Mutex
+	left   bool // under beatMu: Close has begun leaving; no beat may follow
 }
 
 // localHosts maps host IDs to the registries of this process, for the
@@ -349,22 +350,40 @@ func (r *Registry) place(ctx context.Context, spec driver.Spec) (*Handle, error)
 		}
 		return fit[i].ID < fit[j].ID
 	})
-	target := fit[0]
+	var errs []error
+	for _, target := range fit {
+		h, err := r.placeOn(ctx, target.ID, spec)
+		if err == nil {
+			return h, nil
+		}
+		// A host that died or left since it was listed, or filled up
+		// meanwhile, did not run the service: the next one may.
+		if !errors.Is(err, ErrHostGone) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNoCapacity) {
+			return nil, err
+		}
+		r.log.Debug("placement refused; trying the next host", "service", spec.Name, "on", target.ID, "err", err)
+		errs = append(errs, err)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// placeOn asks one host to run the service.
+func (r *Registry) placeOn(ctx context.Context, hostID string, spec driver.Spec) (*Handle, error) {
 	payload, _ := json.Marshal(spec)
 	ctx, cancel := r.withTimeout(ctx)
 	defer cancel()
-	resp, err := r.send(ctx, driver.Request{Queue: "host:" + target.ID, Method: "start", Payload: payload}, target.ID, "")
+	resp, err := r.send(ctx, driver.Request{Queue: "host:" + hostID, Method: "start", Payload: payload}, hostID, "")
 	if err != nil {
-		return nil, fmt.Errorf("registry: place %q on host %s: %w", spec.Name, target.ID, err)
+		return nil, fmt.Errorf("registry: place %q on host %s: %w", spec.Name, hostID, err)
 	}
 	if err := responseError(resp, spec.Name, "start"); err != nil {
 		return nil, err
 	}
 	var placed driver.Spec
 	if err := json.Unmarshal(resp.Payload, &placed); err != nil {
-		return nil, fmt.Errorf("registry: bad reply from host %s: %w", target.ID, err)
+		return nil, fmt.Errorf("registry: bad reply from host %s: %w", hostID, err)
 	}
-	r.log.Debug("service placed", "service", spec.Name, "on", target.ID)
+	r.log.Debug("service placed", "service", spec.Name, "on", hostID)
 	return &Handle{r: r, spec: placed}, nil
 }
 
@@ -517,6 +536,11 @@ func (r *Registry) Close() error {
 	}
 	r.closed = true
 	r.mu.Unlock()
+	// No heartbeat may run after Leave: one would put the host back (a
+	// ghost that placement picks). Taking beatMu waits for a beat in flight.
+	r.beatMu.Lock()
+	r.left = true
+	r.beatMu.Unlock()
 	r.stopAll("registry closed")
 	var err error
 	if !r.cfg.clientOnly {

@@ -1,0 +1,68 @@
+package registry_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sandhost/sandhost/internal/testredis"
+	"github.com/sandhost/sandhost/registry"
+)
+
+// rawClient is a plain go-redis client of a test server, to look at the
+// keys the registry leaves.
+func rawClient(t *testing.T, rs *testredis.Server) *goredis.Client {
+	t.Helper()
+	rc := goredis.NewClient(&goredis.Options{Addr: strings.TrimPrefix(rs.URL(), "redis://")})
+	t.Cleanup(func() { rc.Close() })
+	return rc
+}
+
+// keysOf lists the keys of a namespace.
+func keysOf(t *testing.T, rc *goredis.Client, ns string) []string {
+	t.Helper()
+	keys, err := rc.Keys(context.Background(), "sandhost:{"+ns+"}:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// A host that closes leaves no trace: its control loop, woken by the removal
+// of its own queue, once beat again and brought it back as a ghost that
+// placement picked (11 of 20 runs).
+func TestCloseLeavesNoGhostHost(t *testing.T) {
+	rs := testredis.Start(t)
+	rc := rawClient(t, rs)
+	observer, err := registry.Open(ctx, rs.URL(), registry.WithNamespace("ghost"), registry.ClientOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer observer.Close()
+	ghosts := 0
+	for range 20 {
+		r, err := registry.Open(ctx, rs.URL(), registry.WithNamespace("ghost"), registry.AcceptPlacement())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if hs, _ := observer.Hosts(ctx); len(hs) > 0 {
+			ghosts++
+		}
+	}
+	if ghosts > 0 {
+		t.Errorf("%d of 20 closed hosts still listed", ghosts)
+	}
+	if n, err := rc.SCard(ctx, "sandhost:{ghost}:hosts").Result(); err != nil || n != 0 {
+		t.Errorf("hosts set has %d members (%v) after every host closed", n, err)
+	}
+	for _, k := range keysOf(t, rc, "ghost") {
+		if strings.Contains(k, ":host:") {
+			t.Errorf("key %s left by a closed host", k)
+		}
+	}
+}
