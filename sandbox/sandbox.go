@@ -198,13 +198,21 @@ type Mount struct {
 }
 
 // InstanceConfig says what an instance sees of the host: nothing but its
-// mounts, the environment given here, and the writers its stdout and stderr
-// go to (wrap them with NewCappedWriter to bound them). Stdin is empty.
+// mounts, the environment given here, and where its stdout and stderr go.
+// Stdin is empty.
 type InstanceConfig struct {
 	Name   string
 	Mounts []Mount
 	Env    map[string]string
 	Args   []string
+	// OutputCap, when positive, makes the instance keep up to that many
+	// bytes of each of stdout and stderr (the rest is counted, not kept),
+	// for TakeOutput; Stdout and Stderr are then unused. A guest that
+	// writes without end costs bounded memory, and the overflow is
+	// reported.
+	OutputCap int
+	// Stdout and Stderr receive the guest's fd 1 and 2 as written (default
+	// discarded), when OutputCap is 0.
 	Stdout io.Writer
 	Stderr io.Writer
 	// Start lists the functions run at instantiation ("_initialize" for a
@@ -220,13 +228,19 @@ type InstanceConfig struct {
 
 // Instance is one guest. It is not safe for concurrent use.
 type Instance struct {
-	inst    instance
-	scratch *Scratch
-	sleep   *sleeper
+	inst           instance
+	scratch        *Scratch
+	sleep          *sleeper
+	stdout, stderr *CappedWriter // with InstanceConfig.OutputCap
 }
 
 // Instantiate creates an instance of the module.
 func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance, error) {
+	var stdout, stderr *CappedWriter
+	if ic.OutputCap > 0 {
+		stdout, stderr = NewCappedWriter(ic.OutputCap), NewCappedWriter(ic.OutputCap)
+		ic.Stdout, ic.Stderr = stdout, stderr
+	}
 	if ic.Stdout == nil {
 		ic.Stdout = io.Discard
 	}
@@ -249,7 +263,25 @@ func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance,
 		}
 		return nil, fmt.Errorf("sandbox: instantiate: %w", err)
 	}
-	return &Instance{inst: in, scratch: ic.Scratch, sleep: sl}, nil
+	return &Instance{inst: in, scratch: ic.Scratch, sleep: sl, stdout: stdout, stderr: stderr}, nil
+}
+
+// Output is what the guest wrote to one file descriptor, up to the cap.
+type Output struct {
+	Kept      []byte
+	Truncated bool // more was written than the cap
+}
+
+// TakeOutput returns what the guest wrote to stdout and stderr since the
+// last TakeOutput (nothing without InstanceConfig.OutputCap).
+func (i *Instance) TakeOutput() (stdout, stderr Output) {
+	if i.stdout == nil {
+		return Output{}, Output{}
+	}
+	var o, e Output
+	o.Kept, o.Truncated = i.stdout.Take()
+	e.Kept, e.Truncated = i.stderr.Take()
+	return o, e
 }
 
 // Call calls an exported function. When ctx ends the guest is stopped and
