@@ -46,17 +46,21 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	}
 	child := exec.CommandContext(ctx, exe, "serve", "--redis", r.Addr(), "--namespace", "demo")
 	child.Stderr = os.Stderr
-	stdout, _ := child.StdoutPipe()
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		return err
+	}
 	if err := child.Start(); err != nil {
 		return fmt.Errorf("start second host: %w", err)
 	}
 	defer func() { child.Process.Kill(); child.Wait() }()
 	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		fmt.Fprintf(out, "  [pid %d] %s\n", child.Process.Pid, sc.Text())
-		if sc.Text() == "ready" {
-			break
+	for ready := false; !ready; {
+		if !sc.Scan() {
+			return fmt.Errorf("second host exited before it was ready (%v)", sc.Err())
 		}
+		fmt.Fprintf(out, "  [pid %d] %s\n", child.Process.Pid, sc.Text())
+		ready = sc.Text() == "ready"
 	}
 
 	step("3. register services: one here, one placed on the other host by a client")
@@ -77,7 +81,10 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	specs, _ := r.Specs(ctx)
+	specs, err := r.Specs(ctx)
+	if err != nil {
+		return err
+	}
 	for _, s := range specs {
 		where := "this host"
 		if s.Owner != r.HostID() {
@@ -91,10 +98,19 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	text, _ := registry.CallJSON[string](ctx, tok, "decode", toks)
+	text, err := registry.CallJSON[string](ctx, tok, "decode", toks)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "  tokenizer.encode(\"hello world\") = %v (%d tokens) -> decode = %q\n", toks, len(toks), text)
-	v, _ := registry.CallJSON[int](ctx, counter, "get", nil)
-	v2, _ := registry.CallJSON[int](ctx, counter, "set", v+1)
+	v, err := registry.CallJSON[int](ctx, counter, "get", nil)
+	if err != nil {
+		return err
+	}
+	v2, err := registry.CallJSON[int](ctx, counter, "set", v+1)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "  counter.get = %d, counter.set(%d) = %d\n", v, v+1, v2)
 
 	lat := make([]time.Duration, 500)
@@ -138,14 +154,19 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	}
 	fmt.Fprintf(out, "  tokenizer gone from the registry after %v\n", time.Since(t0).Round(10*time.Millisecond))
 	fmt.Fprintf(out, "  a call sent to it after the kill: %v\n", <-pending)
-	names, _ := r.List(ctx)
+	names, err := r.List(ctx)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "  services now: %s\n", strings.Join(names, ", "))
 
 	step("7. reset the namespace")
 	if err := r.Reset(ctx); err != nil {
 		return err
 	}
-	names, _ = r.List(ctx)
+	if names, err = r.List(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "  services after reset: %d\n\ndemo done.\n", len(names))
 	return nil
 }
