@@ -1,0 +1,248 @@
+package embedding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sandhost/sandhost/plugins/embedding/internal/cuda"
+)
+
+// gpuEngine computes on one NVIDIA GPU through the CUDA driver. Scores are
+// computed by the scores_nt kernel into device memory and reduced there by
+// topk_select passes, so only a few candidates per query cross the PCIe
+// bus; the last merge of those candidates runs on the CPU.
+//
+// The engine's device work is serialised by its context (one call at a
+// time); its scratch buffers grow to the largest call and are freed at
+// close, the corpus buffers at release.
+type gpuEngine struct {
+	ctx     *cuda.Context
+	mod     *cuda.Module
+	scores  cuda.Function
+	topk    cuda.Function
+	label   string
+	scratch scratch
+}
+
+// deviceCorpus is a corpus's device copy.
+type deviceCorpus struct {
+	data, invNorm cuda.DevicePtr
+}
+
+// maxScoreBytes bounds the score matrix of one pass: queries are processed
+// in row blocks so that a large batch needs no more device memory.
+const maxScoreBytes = 512 << 20
+
+// Candidate reduction: a pass keeps k per (row, stride class), at most
+// maxStride classes and at least 8 columns per class; passes stop once a
+// row has at most finalCandidates·k candidates, which are copied back.
+const (
+	maxStride       = 1024
+	columnsPerClass = 8
+	finalCandidates = 32
+)
+
+func newGPUEngine(ordinal int) (*gpuEngine, error) {
+	d, err := cuda.Load()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoGPU, err)
+	}
+	if ordinal < 0 || ordinal >= d.DeviceCount() {
+		return nil, fmt.Errorf("%w: GPU %d asked for, the driver found %d", ErrNoGPU, ordinal, d.DeviceCount())
+	}
+	name, err := d.DeviceName(ordinal)
+	if err != nil {
+		return nil, err
+	}
+	ctx, err := d.Open(ordinal)
+	if err != nil {
+		return nil, err
+	}
+	e := &gpuEngine{ctx: ctx, label: fmt.Sprintf("gpu:%d %s", ordinal, name)}
+	err = ctx.Do(func(g *cuda.Current) error {
+		m, err := g.LoadModule(kernelPTX())
+		if err != nil {
+			return err
+		}
+		e.mod = m
+		if e.scores, err = g.Function(m, "scores_nt"); err != nil {
+			return err
+		}
+		e.topk, err = g.Function(m, "topk_select")
+		return err
+	})
+	if err != nil {
+		e.close()
+		return nil, fmt.Errorf("embedding: loading kernels on %s: %w", e.label, err)
+	}
+	return e, nil
+}
+
+func (e *gpuEngine) name() string { return e.label }
+
+// kernelLog is the JIT compiler's report on the kernels.
+func (e *gpuEngine) kernelLog() string { return e.mod.InfoLog }
+
+func (e *gpuEngine) close() error {
+	err := e.ctx.Do(func(g *cuda.Current) error {
+		return errors.Join(e.scratch.free(g), g.Unload(e.mod))
+	})
+	return errors.Join(err, e.ctx.Close())
+}
+
+func (e *gpuEngine) prepare(_ context.Context, m Matrix) (*corpus, error) {
+	c := newCorpus(m)
+	dc := &deviceCorpus{}
+	err := e.ctx.Do(func(g *cuda.Current) error {
+		var err error
+		if dc.data, err = g.Alloc(4 * len(m.Data)); err != nil {
+			return err
+		}
+		if dc.invNorm, err = g.Alloc(4 * len(c.invNorm)); err != nil {
+			return err
+		}
+		if err := cuda.CopyToDevice(g, dc.data, m.Data); err != nil {
+			return err
+		}
+		return cuda.CopyToDevice(g, dc.invNorm, c.invNorm)
+	})
+	c.dev = dc
+	if err != nil {
+		e.release(c)
+		return nil, err
+	}
+	return c, nil
+}
+
+func (e *gpuEngine) release(c *corpus) {
+	if c == nil || c.dev == nil {
+		return
+	}
+	dc := c.dev
+	c.dev = nil
+	// A failure to free leaves nothing to do: the memory goes with the
+	// context.
+	_ = e.ctx.Do(func(g *cuda.Current) error { return errors.Join(g.Free(dc.data), g.Free(dc.invNorm)) })
+}
+
+// reductionPasses lists the strides of the topk_select passes for rows of
+// cols scores and the candidates per row left after them.
+func reductionPasses(cols, k int) (strides []int, left int) {
+	for cols > finalCandidates*k {
+		s := min(maxStride, cols/(columnsPerClass*k))
+		if s < 2 {
+			break
+		}
+		strides = append(strides, s)
+		cols = s * k
+	}
+	return strides, cols
+}
+
+func (e *gpuEngine) topK(ctx context.Context, q Matrix, c *corpus, normalizedScores bool, k int) ([][]hit, error) {
+	n, d := c.m.Rows, c.m.Cols
+	block := max(1, min(q.Rows, maxScoreBytes/(4*n)))
+	if block > blockRows {
+		block -= block % blockRows
+	}
+	strides, left := reductionPasses(n, k)
+	candCols := 0
+	if len(strides) > 0 {
+		candCols = strides[0] * k
+	}
+	out := make([][]hit, 0, q.Rows)
+	candS := make([]float32, block*left)
+	candI := make([]int32, block*left)
+	for r0 := 0; r0 < q.Rows; r0 += block {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rows := min(block, q.Rows-r0)
+		err := e.ctx.Do(func(g *cuda.Current) error {
+			buf, err := e.scratch.ensure(g, 4*block*d, 4*block*n, 4*block*candCols)
+			if err != nil {
+				return err
+			}
+			if err := cuda.CopyToDevice(g, buf.queries, q.Data[r0*d:(r0+rows)*d]); err != nil {
+				return err
+			}
+			var scale cuda.DevicePtr
+			if normalizedScores {
+				scale = c.dev.invNorm
+			}
+			grid := cuda.Dim3{X: uint32((n + blockCols - 1) / blockCols), Y: uint32((rows + blockRows - 1) / blockRows)}
+			if err := g.Launch(e.scores, grid, cuda.Dim3{X: threadsPerSide * threadsPerSide},
+				buf.queries, c.dev.data, buf.scores, scale, uint32(rows), uint32(n), uint32(d)); err != nil {
+				return err
+			}
+			src, srcIdx, cols := buf.scores, cuda.DevicePtr(0), n
+			for p, s := range strides {
+				dstS, dstI := buf.candS[p%2], buf.candI[p%2]
+				threads := rows * s
+				if err := g.Launch(e.topk, cuda.Dim3{X: uint32((threads + topkThreads - 1) / topkThreads)}, cuda.Dim3{X: topkThreads},
+					src, srcIdx, uint32(rows), uint32(cols), uint32(s), uint32(k), dstS, dstI); err != nil {
+					return err
+				}
+				src, srcIdx, cols = dstS, dstI, s*k
+			}
+			if err := cuda.CopyFromDevice(g, candS[:rows*cols], src); err != nil {
+				return err
+			}
+			if srcIdx != 0 {
+				return cuda.CopyFromDevice(g, candI[:rows*cols], srcIdx)
+			}
+			for i := range rows * cols {
+				candI[i] = int32(i % cols)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("embedding: %s: %w", e.label, err)
+		}
+		for i := range rows {
+			sel := newSelector(k)
+			for j := i * left; j < (i+1)*left; j++ {
+				if candI[j] >= 0 {
+					sel.offer(hit{score: candS[j], index: candI[j]})
+				}
+			}
+			out = append(out, sel.sorted())
+		}
+	}
+	return out, nil
+}
+
+func (e *gpuEngine) product(_ context.Context, a, bT Matrix) (Matrix, error) {
+	out := Matrix{Rows: a.Rows, Cols: bT.Rows, Data: make([]float32, a.Rows*bT.Rows)}
+	err := e.ctx.Do(func(g *cuda.Current) error {
+		var bufs [3]cuda.DevicePtr
+		defer func() {
+			for _, p := range bufs {
+				_ = g.Free(p)
+			}
+		}()
+		for i, size := range []int{len(a.Data), len(bT.Data), len(out.Data)} {
+			var err error
+			if bufs[i], err = g.Alloc(4 * max(size, 1)); err != nil {
+				return err
+			}
+		}
+		if err := cuda.CopyToDevice(g, bufs[0], a.Data); err != nil {
+			return err
+		}
+		if err := cuda.CopyToDevice(g, bufs[1], bT.Data); err != nil {
+			return err
+		}
+		grid := cuda.Dim3{X: uint32((bT.Rows + blockCols - 1) / blockCols), Y: uint32((a.Rows + blockRows - 1) / blockRows)}
+		if err := g.Launch(e.scores, grid, cuda.Dim3{X: threadsPerSide * threadsPerSide},
+			bufs[0], bufs[1], bufs[2], cuda.DevicePtr(0), uint32(a.Rows), uint32(bT.Rows), uint32(a.Cols)); err != nil {
+			return err
+		}
+		return cuda.CopyFromDevice(g, out.Data, bufs[2])
+	})
+	if err != nil {
+		return Matrix{}, fmt.Errorf("embedding: %s: %w", e.label, err)
+	}
+	return out, nil
+}

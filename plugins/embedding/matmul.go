@@ -1,0 +1,49 @@
+package embedding
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sandhost/sandhost/registry"
+)
+
+// MatmulRequest is the payload of "matmul": the product A·B, or A·Bᵀ when
+// BTransposed (B then has one row per output column, as a corpus does).
+type MatmulRequest struct {
+	A           Matrix `json:"a"`
+	B           Matrix `json:"b"`
+	BTransposed bool   `json:"b_transposed,omitempty"`
+}
+
+// Matmul computes the product of the request's matrices.
+func (s *Service) Matmul(ctx context.Context, req MatmulRequest) (Matrix, error) {
+	if err := req.A.check("a"); err != nil {
+		return Matrix{}, err
+	}
+	if err := req.B.check("b"); err != nil {
+		return Matrix{}, err
+	}
+	bT := req.B
+	if !req.BTransposed {
+		bT = transpose(req.B)
+	}
+	if req.A.Empty() || bT.Empty() || req.A.Cols != bT.Cols {
+		return Matrix{}, fmt.Errorf("%w: matmul of %d×%d by %d×%d", registry.ErrInvalid, req.A.Rows, req.A.Cols, req.B.Rows, req.B.Cols)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return Matrix{}, ErrClosed
+	}
+	return s.eng.product(ctx, req.A, bT)
+}
+
+func transpose(m Matrix) Matrix {
+	t := Matrix{Rows: m.Cols, Cols: m.Rows, Data: make([]float32, len(m.Data))}
+	for i := range m.Rows {
+		for j, v := range m.Row(i) {
+			t.Data[j*t.Cols+i] = v
+		}
+	}
+	return t
+}
