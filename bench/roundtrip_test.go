@@ -23,7 +23,6 @@ import (
 // baseline's server: a Redis Streams request/reply echo loop with nothing
 // else, in a separate process like a sandhost host.
 func TestMain(m *testing.M) {
-	testredis.SilenceClientLogs()
 	if url := os.Getenv("SANDHOST_BENCH_ECHO"); url != "" {
 		echoServer(url)
 		return

@@ -52,7 +52,7 @@ func (h *Handle) Call(ctx context.Context, method string, payload []byte) ([]byt
 	}
 	ctx, cancel := r.withTimeout(ctx)
 	defer cancel()
-	req := driver.Request{Queue: "svc:" + h.spec.Name, Method: method, Payload: payload}
+	req := driver.Request{Queue: driver.ServiceQueue(h.spec.Name), Method: method, Payload: payload}
 	resp, err := r.send(ctx, req, h.spec.Owner, h.spec.Name)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {

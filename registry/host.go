@@ -142,7 +142,7 @@ func (r *Registry) lookupRunning(name string) *running {
 // serve pulls calls from the service's queue while it has free slots, so
 // calls beyond its max concurrency wait in the store, in order.
 func (r *Registry) serve(run *running) {
-	queue := "svc:" + run.spec.Name
+	queue := driver.ServiceQueue(run.spec.Name)
 	backoff := time.Duration(0)
 	for run.ctx.Err() == nil {
 		n, err := run.lim.waitFree(run.ctx)
@@ -372,7 +372,7 @@ func (r *Registry) heartbeatLoop() {
 // controlLoop serves this host's control queue: placement of services by
 // other processes.
 func (r *Registry) controlLoop() {
-	queue := "host:" + r.id
+	queue := driver.HostQueue(r.id)
 	for r.ctx.Err() == nil {
 		reqs, err := r.be.Receive(r.ctx, queue, r.id, 16)
 		if err != nil {

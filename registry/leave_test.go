@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -65,4 +66,18 @@ func TestCloseLeavesNoGhostHost(t *testing.T) {
 			t.Errorf("key %s left by a closed host", k)
 		}
 	}
+}
+
+// waitUntil polls cond, which another connection or process makes true on
+// its own clock, until it holds or 10 s pass.
+func waitUntil(t *testing.T, what string, cond func() bool) time.Duration {
+	t.Helper()
+	t0 := time.Now()
+	for !cond() {
+		if time.Since(t0) > 10*time.Second {
+			t.Fatalf("%s: not after 10s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // a poll, not synchronisation
+	}
+	return time.Since(t0)
 }

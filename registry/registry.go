@@ -372,7 +372,7 @@ func (r *Registry) placeOn(ctx context.Context, hostID string, spec driver.Spec)
 	payload, _ := json.Marshal(spec)
 	ctx, cancel := r.withTimeout(ctx)
 	defer cancel()
-	resp, err := r.send(ctx, driver.Request{Queue: "host:" + hostID, Method: "start", Payload: payload}, hostID, "")
+	resp, err := r.send(ctx, driver.Request{Queue: driver.HostQueue(hostID), Method: "start", Payload: payload}, hostID, "")
 	if err != nil {
 		return nil, fmt.Errorf("registry: place %q on host %s: %w", spec.Name, hostID, err)
 	}

@@ -20,11 +20,6 @@ import (
 	"github.com/sandhost/sandhost/registry"
 )
 
-func TestMain(m *testing.M) {
-	testredis.SilenceClientLogs()
-	os.Exit(m.Run())
-}
-
 func startHost(t *testing.T, redisURL, ns string, extra ...string) *testhost.Proc {
 	t.Helper()
 	return testhost.Start(t, redisURL, ns, extra...)

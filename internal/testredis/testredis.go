@@ -19,10 +19,11 @@ import (
 
 // Server is a running redis-server.
 type Server struct {
-	t     testing.TB
-	Port  int
-	cmd   *exec.Cmd
-	extra []string
+	t      testing.TB
+	Port   int
+	cmd    *exec.Cmd
+	extra  []string
+	client *goredis.Client
 }
 
 // Start starts a redis-server without persistence on a free port and stops
@@ -123,10 +124,42 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-type quietLogger struct{}
+// Client is a plain go-redis client of the server, closed when the test
+// ends: to look at what the registry leaves in Redis.
+func (s *Server) Client() *goredis.Client {
+	if s.client == nil {
+		s.client = goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:" + strconv.Itoa(s.Port)})
+		s.t.Cleanup(func() { s.client.Close() })
+	}
+	return s.client
+}
 
-func (quietLogger) Printf(context.Context, string, ...any) {}
+// Keys lists the keys of a sandhost namespace.
+func (s *Server) Keys(ns string) []string {
+	s.t.Helper()
+	keys, err := s.Client().Keys(context.Background(), "sandhost:{"+ns+"}:*").Result()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return keys
+}
 
-// SilenceClientLogs stops go-redis from logging connections closed under a
-// blocked read when a registry closes (expected, and noise in test output).
-func SilenceClientLogs() { goredis.SetLogger(quietLogger{}) }
+// UsedMemory is the server's used_memory in bytes.
+func (s *Server) UsedMemory() int64 {
+	s.t.Helper()
+	info, err := s.Client().Info(context.Background(), "memory").Result()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			return n
+		}
+	}
+	s.t.Fatal("no used_memory in INFO memory")
+	return 0
+}

@@ -78,8 +78,8 @@ type HostInfo struct {
 	Started    time.Time `json:"started"`
 }
 
-// Request is one call message. Queue names the destination: a service
-// ("svc:"+name) or a host's control queue ("host:"+id).
+// Request is one call message. Queue names the destination: a service's
+// queue ([ServiceQueue]) or a host's control queue ([HostQueue]).
 type Request struct {
 	ID       string
 	Queue    string

@@ -102,9 +102,9 @@ func (s *store) publishLocked(ev driver.Event) {
 
 func (s *store) removeLocked(name string) {
 	delete(s.specs, name)
-	if q, ok := s.queues["svc:"+name]; ok {
+	if q, ok := s.queues[driver.ServiceQueue(name)]; ok {
 		close(q.notify)
-		delete(s.queues, "svc:"+name)
+		delete(s.queues, driver.ServiceQueue(name))
 	}
 	s.publishLocked(driver.Event{Kind: driver.Changed, Name: name})
 }
@@ -118,7 +118,7 @@ func (b *backend) Claim(_ context.Context, spec driver.Spec) (driver.Spec, error
 	}
 	spec.Generation = strconv.Itoa(s.gen)
 	s.specs[spec.Name] = spec
-	s.queues["svc:"+spec.Name] = &queue{notify: make(chan struct{})}
+	s.queues[driver.ServiceQueue(spec.Name)] = &queue{notify: make(chan struct{})}
 	s.publishLocked(driver.Event{Kind: driver.Changed, Name: spec.Name})
 	return spec, nil
 }
@@ -163,9 +163,9 @@ func (b *backend) Reset(_ context.Context) (string, error) {
 	defer s.mu.Unlock()
 	for name := range s.specs {
 		delete(s.specs, name)
-		if q, ok := s.queues["svc:"+name]; ok {
+		if q, ok := s.queues[driver.ServiceQueue(name)]; ok {
 			close(q.notify)
-			delete(s.queues, "svc:"+name)
+			delete(s.queues, driver.ServiceQueue(name))
 		}
 	}
 	s.gen++
@@ -178,8 +178,8 @@ func (b *backend) Beat(_ context.Context, h driver.HostInfo, ttl time.Duration, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hosts[h.ID] = hostEntry{info: h, expires: time.Now().Add(ttl)}
-	if _, ok := s.queues["host:"+h.ID]; !ok {
-		s.queues["host:"+h.ID] = &queue{notify: make(chan struct{})}
+	if _, ok := s.queues[driver.HostQueue(h.ID)]; !ok {
+		s.queues[driver.HostQueue(h.ID)] = &queue{notify: make(chan struct{})}
 	}
 	var stop []string
 	for _, sp := range owned {
@@ -219,9 +219,9 @@ func (b *backend) Leave(_ context.Context, id string) error {
 
 func (s *store) dropHostLocked(id string) {
 	delete(s.hosts, id)
-	if q, ok := s.queues["host:"+id]; ok {
+	if q, ok := s.queues[driver.HostQueue(id)]; ok {
 		close(q.notify)
-		delete(s.queues, "host:"+id)
+		delete(s.queues, driver.HostQueue(id))
 	}
 	for name, sp := range s.specs {
 		if sp.Owner == id {
@@ -250,6 +250,15 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	if !ok {
 		s.mu.Unlock()
 		return driver.Response{}, fmt.Errorf("%w: queue %s", driver.ErrNotFound, req.Queue)
+	}
+	// A call whose owner is dead is refused, not queued (as in redis).
+	owner, isHost := driver.ParseQueue(req.Queue)
+	if !isHost {
+		owner = s.specs[owner].Owner
+	}
+	if !s.aliveLocked(owner) {
+		s.mu.Unlock()
+		return driver.Response{}, fmt.Errorf("%w: the host serving %s stopped heartbeating", driver.ErrHostGone, req.Queue)
 	}
 	req.ReplyTo = req.ID
 	s.pending[req.ID] = ch

@@ -1,0 +1,113 @@
+package redis
+
+import (
+	"fmt"
+
+	"github.com/sandhost/sandhost/registry/driver"
+)
+
+// Key layout of a namespace, under the prefix "sandhost:{ns}:". Every key
+// shares the hash tag {ns}, so each script touches one slot and runs
+// unchanged on Redis Cluster; names built inside a script stay in it too.
+//
+//	specs        hash   name -> spec JSON
+//	owners       hash   name -> host ID
+//	gens         hash   name -> generation the spec was claimed in
+//	gen          string the namespace's generation (new at every reset)
+//	hosts        set    IDs of hosts that have beaten
+//	host:ID      string host info JSON, expires with the heartbeat
+//	q:svc:NAME   stream of calls to a service (consumer group "g")
+//	q:host:ID    stream of control calls to a host (consumer group "g")
+//	reply:ID     stream of replies to one caller (expires after reply_ttl)
+//	events       pub/sub channel: "c:NAME" (changed), "r:GEN" (reset)
+//
+// A namespace with no live host and no service holds no key: reaping the
+// last dead host removes the rest, and gen goes with it.
+//
+// These names are built here and, for the scripts, in luaPrelude below:
+// nowhere else.
+type keys struct{ prefix string }
+
+func keysOf(ns string) keys { return keys{prefix: "sandhost:{" + ns + "}:"} }
+
+const (
+	keySpecs   = "specs"
+	keyOwners  = "owners"
+	keyGens    = "gens"
+	keyGen     = "gen"
+	keyHosts   = "hosts"
+	keyEvents  = "events"
+	hostPrefix = "host:"
+	// queuePrefix goes before a driver queue name (driver.ServiceQueue,
+	// driver.HostQueue): "q:svc:NAME", "q:host:ID".
+	queuePrefix = "q:"
+	replyPrefix = "reply:"
+	group       = "g" // the consumer group of every queue
+)
+
+func (k keys) host(id string) string      { return k.prefix + hostPrefix + id }
+func (k keys) queue(queue string) string  { return k.prefix + queuePrefix + queue }
+func (k keys) reply(caller string) string { return k.prefix + replyPrefix + caller }
+func (k keys) events() string             { return k.prefix + keyEvents }
+func (k keys) scan() string               { return k.prefix + "*" }
+func (k keys) script(extra ...string) []string {
+	// The keys every script gets first, in the order luaPrelude names them.
+	return append([]string{k.prefix + keySpecs, k.prefix + keyOwners, k.prefix + keyGens, k.prefix + keyGen, k.prefix + keyHosts}, extra...)
+}
+
+// luaPrelude starts every script: it names the common keys (KEYS[1..5],
+// see keys.script), the prefix (ARGV[1]) and the helpers that build the
+// other key names and keep a namespace tidy. A script's own keys start at
+// KEYS[6] and its own arguments at ARGV[2].
+var luaPrelude = fmt.Sprintf(`
+local P = ARGV[1]
+local SPECS, OWNERS, GENS, GEN, HOSTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local function hostKey(id) return P..%[1]q..id end
+local function svcQueue(name) return P..%[2]q..name end
+local function hostQueue(id) return P..%[3]q..id end
+local function publish(msg) redis.call('PUBLISH', P..%[4]q, msg) end
+local function alive(id) return redis.call('EXISTS', hostKey(id)) == 1 end
+local function newQueue(q) redis.call('XGROUP', 'CREATE', q, %[5]q, '$', 'MKSTREAM') end
+
+-- dropService removes a service: spec, owner, generation and queue.
+local function dropService(name)
+  redis.call('HDEL', SPECS, name); redis.call('HDEL', OWNERS, name); redis.call('HDEL', GENS, name)
+  redis.call('DEL', svcQueue(name))
+  publish('c:'..name)
+end
+
+-- tidy removes the generation of a namespace left with no host and no
+-- service: such a namespace holds no key.
+local function tidy()
+  if redis.call('SCARD', HOSTS) == 0 and redis.call('HLEN', OWNERS) == 0 then
+    redis.call('DEL', GEN)
+  end
+end
+
+-- reap removes the hosts whose heartbeat expired (and the one leaving, if
+-- given) with everything of theirs: hosts entry, control queue, services.
+-- Services whose owner is not live are dropped too, whichever host that was.
+local function reap(leaving)
+  if leaving then redis.call('DEL', hostKey(leaving)) end
+  local any = false
+  for _, id in ipairs(redis.call('SMEMBERS', HOSTS)) do
+    if not alive(id) then
+      redis.call('SREM', HOSTS, id)
+      redis.call('DEL', hostQueue(id))
+      any = true
+    end
+  end
+  local n = 0
+  if any then
+    local live = {}
+    local owners = redis.call('HGETALL', OWNERS)
+    for i = 1, #owners, 2 do
+      local o = owners[i+1]
+      if live[o] == nil then live[o] = alive(o) end
+      if not live[o] then dropService(owners[i]); n = n + 1 end
+    end
+  end
+  tidy()
+  return n
+end
+`, hostPrefix, queuePrefix+driver.ServiceQueue(""), queuePrefix+driver.HostQueue(""), keyEvents, group)

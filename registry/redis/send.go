@@ -1,0 +1,222 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sandhost/sandhost/registry/driver"
+)
+
+// pendingCall is a call waiting for its reply.
+type pendingCall struct {
+	ch     chan driver.Response
+	key    string // the request's stream, and its entry ID once added
+	id     string
+	sent   time.Time
+	goneAt time.Time // when the request was first seen missing
+}
+
+// codeLost is the private response code the sweeper delivers for a call
+// whose request the store lost.
+const codeLost = "lost"
+
+// Send appends the request to its queue's stream, in one script that first
+// checks that the owner lives (a call to a dead host writes nothing) and
+// never recreates a removed queue; then it waits for the reply that the
+// reply reader routes to it.
+func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response, error) {
+	pc := &pendingCall{ch: make(chan driver.Response, 1), key: b.keys.queue(req.Queue), sent: time.Now()}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return driver.Response{}, driver.ErrClosed
+	}
+	b.pending[req.ID] = pc
+	if !b.readerOn {
+		b.readerOn = true
+		b.readerWG.Add(1)
+		go b.readReplies()
+		go b.sweepLost()
+	}
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.pending, req.ID)
+		b.mu.Unlock()
+	}()
+	var dl int64
+	if !req.Deadline.IsZero() {
+		dl = req.Deadline.UnixNano()
+	}
+	target, isHost := driver.ParseQueue(req.Queue)
+	hostFlag := "0"
+	if isHost {
+		hostFlag = "1"
+	}
+	res, err := b.run(ctx, b.send, sendScript, []string{pc.key},
+		target, hostFlag, req.ID, req.Method, req.Payload, dl, b.replyKey).Result()
+	if err != nil {
+		if ctx.Err() != nil {
+			return driver.Response{}, context.Cause(ctx)
+		}
+		if errors.Is(err, driver.ErrClosed) {
+			return driver.Response{}, err
+		}
+		// Redis may or may not have taken the request before the error.
+		return driver.Response{}, fmt.Errorf("%w: sending to %s: %v", driver.ErrLost, req.Queue, err)
+	}
+	switch v := res.(type) {
+	case string:
+		b.mu.Lock()
+		pc.id = v
+		b.mu.Unlock()
+	case int64:
+		if v == -2 {
+			return driver.Response{}, fmt.Errorf("%w: the host serving %s stopped heartbeating", driver.ErrHostGone, req.Queue)
+		}
+		return driver.Response{}, fmt.Errorf("%w: no queue %s", driver.ErrNotFound, req.Queue)
+	}
+	select {
+	case resp := <-pc.ch:
+		if resp.Code == codeLost {
+			return driver.Response{}, fmt.Errorf("%w: the request to %s vanished from the store unanswered (restarted without persistence, or reset)", driver.ErrLost, req.Queue)
+		}
+		return resp, nil
+	case <-ctx.Done():
+		return driver.Response{}, context.Cause(ctx)
+	case <-b.stop:
+		return driver.Response{}, driver.ErrClosed
+	}
+}
+
+// lostCheckInterval is how often calls waiting longer than that are checked
+// for requests that vanished.
+const lostCheckInterval = 500 * time.Millisecond
+
+// sweepLost fails the calls whose request vanished unanswered. A request
+// stays in its stream until the owner has written the reply, so one that is
+// gone for over a second (time for the reply reader to deliver a reply
+// written just before the deletion) was lost with the store's data.
+// One sweeper per backend, rather than a timer per call, keeps the call
+// path free of timers.
+func (b *backend) sweepLost() {
+	t := time.NewTicker(lostCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		b.mu.Lock()
+		var calls []*pendingCall
+		for _, pc := range b.pending {
+			if pc.id != "" && now.Sub(pc.sent) >= lostCheckInterval {
+				calls = append(calls, pc)
+			}
+		}
+		b.mu.Unlock()
+		if len(calls) == 0 || b.begin() != nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), lostCheckInterval)
+		cmds := make([]*goredis.XMessageSliceCmd, len(calls))
+		_, err := b.cmds.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for i, pc := range calls {
+				cmds[i] = p.XRange(ctx, pc.key, pc.id, pc.id)
+			}
+			return nil
+		})
+		cancel()
+		b.end()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			continue // the store is unreachable: nothing can be told yet
+		}
+		for i, pc := range calls {
+			msgs, err := cmds[i].Result()
+			if err != nil || len(msgs) > 0 {
+				continue
+			}
+			switch {
+			case pc.goneAt.IsZero():
+				pc.goneAt = now
+			case now.Sub(pc.goneAt) >= time.Second:
+				select {
+				case pc.ch <- driver.Response{Code: codeLost}:
+				default:
+				}
+			}
+		}
+	}
+}
+
+// readReplies is the one reader of this backend's reply stream; it routes
+// each reply to the Send waiting for it (replies for callers that gave up
+// are dropped) and deletes what it read: a reply leaves Redis once its
+// caller has it. Close wakes it with an entry of its own.
+func (b *backend) readReplies() {
+	defer b.readerWG.Done()
+	ctx := context.Background()
+	last := "0-0"
+	for {
+		select {
+		case <-b.stop:
+			return
+		default:
+		}
+		res, err := b.reads.XRead(ctx, &goredis.XReadArgs{Streams: []string{b.replyKey, last}, Count: 256, Block: time.Second}).Result()
+		if err != nil {
+			if !errors.Is(err, goredis.Nil) {
+				// Connection trouble: back off briefly; Send callers keep
+				// their own deadlines.
+				select {
+				case <-time.After(50 * time.Millisecond):
+				case <-b.stop:
+				}
+			}
+			continue
+		}
+		var read []string
+		for _, st := range res {
+			for _, m := range st.Messages {
+				last = m.ID
+				read = append(read, m.ID)
+				b.route(driver.Response{
+					ID:      str(m.Values["i"]),
+					Payload: []byte(str(m.Values["p"])),
+					Code:    str(m.Values["c"]),
+					Message: str(m.Values["e"]),
+				})
+			}
+		}
+		if len(read) > 0 {
+			// Not yet deleted if this fails: the stream's expiry is the
+			// backstop (reply_ttl after the last reply).
+			b.cmds.XDel(ctx, b.replyKey, read...)
+		}
+	}
+}
+
+// route hands a reply to the call waiting for it, if any.
+func (b *backend) route(resp driver.Response) {
+	b.mu.Lock()
+	pc := b.pending[resp.ID]
+	delete(b.pending, resp.ID)
+	b.mu.Unlock()
+	if pc != nil {
+		select {
+		case pc.ch <- resp:
+		default: // the sweeper answered it already
+		}
+	}
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
