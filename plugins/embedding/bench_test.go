@@ -77,9 +77,7 @@ func BenchmarkScoreKernel(b *testing.B) {
 		if err := cuda.CopyToDevice(g, buf.queries, q.Data); err != nil {
 			return err
 		}
-		grid := cuda.Dim3{X: (benchCorpus + blockCols - 1) / blockCols, Y: (benchQueries + blockRows - 1) / blockRows}
-		if err := g.Launch(e.scores, grid, cuda.Dim3{X: threadsPerSide * threadsPerSide},
-			buf.queries, dc.dev.data, buf.scores, dc.dev.invNorm, uint32(benchQueries), uint32(benchCorpus), uint32(benchDim)); err != nil {
+		if err := e.launchScores(g, buf.queries, dc, buf.scores, benchQueries, true); err != nil {
 			return err
 		}
 		return g.Synchronize()
@@ -97,4 +95,40 @@ func BenchmarkScoreKernel(b *testing.B) {
 	perOp := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(perOp*1e3, "ms/batch")
 	b.ReportMetric(2*benchQueries*benchCorpus*benchDim/perOp/1e12, "TFLOP/s")
+}
+
+// BenchmarkTopKKernel times the selection passes alone on the realistic
+// batch's score matrix (top 10 of 100k per query, device-resident).
+func BenchmarkTopKKernel(b *testing.B) {
+	s := gpuService(b)
+	e := s.eng.(*gpuEngine)
+	rng := rand.New(rand.NewPCG(35, 36))
+	scores := randMatrix(rng, benchQueries, benchCorpus)
+	list, kernel := listCapacity(benchTopK)
+	strides, left := reductionPasses(benchCorpus, list)
+	b.Logf("%s passes with strides %v leave %d candidates per query", kernel, strides, left)
+	err := e.ctx.Do(func(g *cuda.Current) error {
+		buf, err := e.scratch.ensure(g, 4, 4*len(scores.Data), 4*benchQueries*strides[0]*list)
+		if err != nil {
+			return err
+		}
+		return cuda.CopyToDevice(g, buf.scores, scores.Data)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(g *cuda.Current) error {
+		if _, _, _, err := e.reduce(g, &e.scratch, benchQueries, benchCorpus, list, strides); err != nil {
+			return err
+		}
+		return g.Synchronize()
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := e.ctx.Do(run); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e3, "ms/batch")
 }

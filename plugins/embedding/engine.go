@@ -3,6 +3,8 @@ package embedding
 import (
 	"context"
 	"math"
+	"runtime"
+	"sync"
 )
 
 // engine computes scores and products on one device. Inputs are validated
@@ -37,15 +39,17 @@ func newCorpus(m Matrix) *corpus { return &corpus{m: m, invNorm: inverseNorms(m)
 // anything is then 0 rather than NaN).
 func inverseNorms(m Matrix) []float32 {
 	inv := make([]float32, m.Rows)
-	for i := range inv {
-		var s float64
-		for _, v := range m.Row(i) {
-			s += float64(v) * float64(v)
+	eachRows(m, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var s float64
+			for _, v := range m.Row(i) {
+				s += float64(v) * float64(v)
+			}
+			if s > 0 {
+				inv[i] = float32(1 / math.Sqrt(s))
+			}
 		}
-		if s > 0 {
-			inv[i] = float32(1 / math.Sqrt(s))
-		}
-	}
+	})
 	return inv
 }
 
@@ -54,11 +58,30 @@ func inverseNorms(m Matrix) []float32 {
 func normalized(m Matrix) Matrix {
 	out := Matrix{Rows: m.Rows, Cols: m.Cols, Data: make([]float32, len(m.Data))}
 	inv := inverseNorms(m)
-	for i := range m.Rows {
-		src, dst := m.Row(i), out.Row(i)
-		for j, v := range src {
-			dst[j] = v * inv[i]
+	eachRows(m, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			src, dst := m.Row(i), out.Row(i)
+			for j, v := range src {
+				dst[j] = v * inv[i]
+			}
 		}
-	}
+	})
 	return out
+}
+
+// eachRows runs fn over ranges of m's rows, on all cores when m is large
+// enough to pay for the goroutines (a batch of 256×768 queries took 0.7 ms
+// on one core, a fifth of a GPU batch).
+func eachRows(m Matrix, fn func(lo, hi int)) {
+	const minPerGoroutine = 1 << 15 // elements
+	parts := min(runtime.GOMAXPROCS(0), len(m.Data)/minPerGoroutine, m.Rows)
+	if parts <= 1 {
+		fn(0, m.Rows)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() { fn(p*m.Rows/parts, (p+1)*m.Rows/parts) })
+	}
+	wg.Wait()
 }

@@ -20,7 +20,7 @@ type gpuEngine struct {
 	ctx     *cuda.Context
 	mod     *cuda.Module
 	scores  cuda.Function
-	topk    cuda.Function
+	topk    map[string]cuda.Function // by kernel name (listCapacity)
 	label   string
 	scratch scratch
 }
@@ -69,8 +69,18 @@ func newGPUEngine(ordinal int) (*gpuEngine, error) {
 		if e.scores, err = g.Function(m, "scores_nt"); err != nil {
 			return err
 		}
-		e.topk, err = g.Function(m, "topk_select")
-		return err
+		e.topk = map[string]cuda.Function{}
+		names := []string{"topk_select"}
+		for _, n := range registerListSizes {
+			_, name := listCapacity(n)
+			names = append(names, name)
+		}
+		for _, name := range names {
+			if e.topk[name], err = g.Function(m, name); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		e.close()
@@ -146,10 +156,13 @@ func (e *gpuEngine) topK(ctx context.Context, q Matrix, c *corpus, normalizedSco
 	if block > blockRows {
 		block -= block % blockRows
 	}
-	strides, left := reductionPasses(n, k)
+	// The kernels keep lists of a fixed size (at least k): the
+	// candidates that come back hold each row's k best.
+	list, _ := listCapacity(k)
+	strides, left := reductionPasses(n, list)
 	candCols := 0
 	if len(strides) > 0 {
-		candCols = strides[0] * k
+		candCols = strides[0] * list
 	}
 	out := make([][]hit, 0, q.Rows)
 	candS := make([]float32, block*left)
@@ -167,24 +180,12 @@ func (e *gpuEngine) topK(ctx context.Context, q Matrix, c *corpus, normalizedSco
 			if err := cuda.CopyToDevice(g, buf.queries, q.Data[r0*d:(r0+rows)*d]); err != nil {
 				return err
 			}
-			var scale cuda.DevicePtr
-			if normalizedScores {
-				scale = c.dev.invNorm
-			}
-			grid := cuda.Dim3{X: uint32((n + blockCols - 1) / blockCols), Y: uint32((rows + blockRows - 1) / blockRows)}
-			if err := g.Launch(e.scores, grid, cuda.Dim3{X: threadsPerSide * threadsPerSide},
-				buf.queries, c.dev.data, buf.scores, scale, uint32(rows), uint32(n), uint32(d)); err != nil {
+			if err := e.launchScores(g, buf.queries, c, buf.scores, rows, normalizedScores); err != nil {
 				return err
 			}
-			src, srcIdx, cols := buf.scores, cuda.DevicePtr(0), n
-			for p, s := range strides {
-				dstS, dstI := buf.candS[p%2], buf.candI[p%2]
-				threads := rows * s
-				if err := g.Launch(e.topk, cuda.Dim3{X: uint32((threads + topkThreads - 1) / topkThreads)}, cuda.Dim3{X: topkThreads},
-					src, srcIdx, uint32(rows), uint32(cols), uint32(s), uint32(k), dstS, dstI); err != nil {
-					return err
-				}
-				src, srcIdx, cols = dstS, dstI, s*k
+			src, srcIdx, cols, err := e.reduce(g, buf, rows, n, list, strides)
+			if err != nil {
+				return err
 			}
 			if err := cuda.CopyFromDevice(g, candS[:rows*cols], src); err != nil {
 				return err
@@ -211,6 +212,38 @@ func (e *gpuEngine) topK(ctx context.Context, q Matrix, c *corpus, normalizedSco
 		}
 	}
 	return out, nil
+}
+
+// launchScores starts the score kernel: rows queries (already normalised
+// for cosine) against the corpus, into scores (rows × corpus rows).
+func (e *gpuEngine) launchScores(g *cuda.Current, queries cuda.DevicePtr, c *corpus, scores cuda.DevicePtr, rows int, normalizedScores bool) error {
+	var scale cuda.DevicePtr
+	if normalizedScores {
+		scale = c.dev.invNorm
+	}
+	n := c.m.Rows
+	grid := cuda.Dim3{X: uint32((n + blockCols - 1) / blockCols), Y: uint32((rows + blockRows - 1) / blockRows)}
+	return g.Launch(e.scores, grid, cuda.Dim3{X: threadsPerSide * threadsPerSide},
+		queries, c.dev.data, scores, scale, uint32(rows), uint32(n), uint32(c.m.Cols))
+}
+
+// reduce starts the selection passes over the score matrix in buf (rows ×
+// n), each keeping lists of list entries (a listCapacity), and says where
+// the remaining candidates are: their scores, their corpus indices (0: the
+// column is the index) and how many per row.
+func (e *gpuEngine) reduce(g *cuda.Current, buf *scratch, rows, n, list int, strides []int) (src, srcIdx cuda.DevicePtr, cols int, err error) {
+	_, kernel := listCapacity(list)
+	src, cols = buf.scores, n
+	for p, s := range strides {
+		dstS, dstI := buf.candS[p%2], buf.candI[p%2]
+		threads := rows * s
+		if err := g.Launch(e.topk[kernel], cuda.Dim3{X: uint32((threads + topkThreads - 1) / topkThreads)}, cuda.Dim3{X: topkThreads},
+			src, srcIdx, uint32(rows), uint32(cols), uint32(s), uint32(list), dstS, dstI); err != nil {
+			return 0, 0, 0, err
+		}
+		src, srcIdx, cols = dstS, dstI, s*list
+	}
+	return src, srcIdx, cols, nil
 }
 
 func (e *gpuEngine) product(_ context.Context, a, bT Matrix) (Matrix, error) {

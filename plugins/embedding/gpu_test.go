@@ -49,8 +49,9 @@ func resultAsRef(r SimilarityResult) ([][]float64, [][]int) {
 
 // On integer data every score is exact on both devices, so the GPU must
 // return exactly the CPU's results, ties included, for shapes that cut
-// across the kernel's tiles (128×128, steps of 16) and need zero, one or
-// several reduction passes (the last with d=3: thousands of tied scores).
+// across the kernel's tiles (128×128, steps of 16), need zero, one or
+// several reduction passes, and use each selection kernel (register lists
+// of 1 to 32, the global-memory list above); d=3 gives thousands of ties.
 func TestGPUMatchesCPUExactly(t *testing.T) {
 	g := gpuService(t)
 	t.Log(g.eng.name())
@@ -60,6 +61,7 @@ func TestGPUMatchesCPUExactly(t *testing.T) {
 	for _, sh := range [][4]int{ // queries, corpus rows, dimensions, k
 		{1, 1, 1, 1}, {3, 5, 7, 3}, {130, 1000, 17, 10}, {257, 50_000, 64, 10},
 		{129, 4097, 768, 1}, {2, 40_000, 8, 1000}, {5, 100_000, 3, 100},
+		{64, 30_000, 16, 32}, {64, 30_000, 16, 33}, {300, 70_000, 24, 16}, {9, 5000, 5, 2}, {40, 99_999, 3, 8},
 	} {
 		q, c := intMatrix(rng, sh[0], sh[2]), intMatrix(rng, sh[1], sh[2])
 		for _, metric := range []string{MetricDot, MetricCosine} {

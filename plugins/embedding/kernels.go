@@ -23,8 +23,25 @@ const (
 	smemPad        = 4                      // floats; keeps 16-byte alignment, spreads banks
 )
 
-// topkThreads is the block size of the selection kernel.
+// topkThreads is the block size of the selection kernels.
 const topkThreads = 256
+
+// registerListSizes are the list capacities of the topk_regN kernels, which
+// keep a thread's list in registers (PTX cannot index registers at run
+// time, so each size is its own kernel); a top_k above the largest uses
+// topk_select, whose list is in global memory.
+var registerListSizes = []int{1, 2, 4, 8, 16, 32}
+
+// listCapacity is the list size the kernels keep for top_k k, and the name
+// of the kernel that keeps it.
+func listCapacity(k int) (int, string) {
+	for _, n := range registerListSizes {
+		if k <= n {
+			return n, fmt.Sprintf("topk_reg%d", n)
+		}
+	}
+	return k, "topk_select"
+}
 
 // kernelPTX is the module the GPU engine loads: the score kernel and the
 // top-k selection kernel.
@@ -33,6 +50,9 @@ func kernelPTX() string {
 	b.WriteString(".version 7.0\n.target sm_70\n.address_size 64\n\n")
 	writeScoreKernel(&b)
 	writeTopKKernel(&b)
+	for _, n := range registerListSizes {
+		writeTopKRegisterKernel(&b, n)
+	}
 	return b.String()
 }
 
@@ -327,4 +347,126 @@ END:
 	ret;
 }
 `)
+}
+
+// writeTopKRegisterKernel emits topk_regN: what topk_select does (same
+// parameters; k is ignored, N is kept), with the list in registers. A column
+// that beats the N-th is carried down the list in one unrolled pass of
+// compare-and-swap, with no memory traffic, and columns are loaded four at
+// a time so that four loads are in flight per thread.
+func writeTopKRegisterKernel(b *strings.Builder, n int) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	// Labels carry the size, unique in the module whatever PTX's scoping.
+	label := func(name string) string { return fmt.Sprintf("R%d_%s", n, name) }
+	fmt.Fprintf(b, `.visible .entry topk_reg%d(
+	.param .u64 param_scores, .param .u64 param_idx, .param .u32 param_rows, .param .u32 param_cols,
+	.param .u32 param_stride, .param .u32 param_k, .param .u64 param_out_s, .param .u64 param_out_i)
+{
+	.reg .u64 S, I, OS, OI, rowbase, off, addr, obase;
+	.reg .u32 rows, cols, stride, t, total, row, c, p, q, pos, last;
+	.reg .pred hasIdx, pr, better, same, lower;
+	.reg .f32 ts, v0, v1, v2, v3;
+	.reg .b32 ti, j0, j1, j2, j3;
+`, n)
+	for q := range n {
+		w(".reg .f32 s%d;", q)
+		w(".reg .b32 i%d;", q)
+	}
+	b.WriteString(`	ld.param.u64 S, [param_scores];
+	ld.param.u64 I, [param_idx];
+	ld.param.u32 rows, [param_rows];
+	ld.param.u32 cols, [param_cols];
+	ld.param.u32 stride, [param_stride];
+	ld.param.u64 OS, [param_out_s];
+	ld.param.u64 OI, [param_out_i];
+	cvta.to.global.u64 S, S;
+	setp.ne.u64 hasIdx, I, 0;
+	cvta.to.global.u64 I, I;
+	cvta.to.global.u64 OS, OS;
+	cvta.to.global.u64 OI, OI;
+	mov.u32 t, %ctaid.x;
+	mov.u32 p, %ntid.x;
+	mov.u32 q, %tid.x;
+	mad.lo.u32 t, t, p, q;
+	mul.lo.u32 total, rows, stride;
+	setp.ge.u32 pr, t, total;
+	@pr bra ` + label("END") + `;
+	div.u32 row, t, stride;
+	mul.lo.u32 p, row, stride;
+	sub.u32 c, t, p;
+	mul.wide.u32 rowbase, row, cols;
+`)
+	for q := range n {
+		w("mov.f32 s%d, 0fFF800000;", q)
+		w("mov.b32 i%d, -1;", q)
+	}
+	w("mov.u32 pos, c;")
+	// insert carries (v, j) down the list where it beats the last entry.
+	insert := func(v, j, next string) {
+		w("setp.gt.f32 better, %s, s%d;", v, n-1)
+		w("setp.eq.f32 same, %s, s%d;", v, n-1)
+		w("setp.lt.s32 lower, %s, i%d;", j, n-1)
+		w("and.pred same, same, lower;")
+		w("or.pred better, better, same;")
+		w("@!better bra %s;", next)
+		for q := range n {
+			w("setp.gt.f32 better, %s, s%d;", v, q)
+			w("setp.eq.f32 same, %s, s%d;", v, q)
+			w("setp.lt.s32 lower, %s, i%d;", j, q)
+			w("and.pred same, same, lower;")
+			w("or.pred better, better, same;")
+			w("mov.f32 ts, s%d;", q)
+			w("mov.b32 ti, i%d;", q)
+			w("selp.f32 s%d, %s, s%d, better;", q, v, q)
+			w("selp.b32 i%d, %s, i%d, better;", q, j, q)
+			w("selp.f32 %s, ts, %s, better;", v, v)
+			w("selp.b32 %s, ti, %s, better;", j, j)
+		}
+		fmt.Fprintf(b, "%s:\n", next)
+	}
+	load := func(u int) {
+		w("add.u32 p, pos, q;")
+		w("cvt.u64.u32 off, p;")
+		w("add.u64 off, rowbase, off;")
+		w("shl.b64 off, off, 2;")
+		w("add.u64 addr, S, off;")
+		w("ld.global.nc.f32 v%d, [addr];", u)
+		w("mov.b32 j%d, p;", u)
+		w("add.u64 addr, I, off;")
+		w("@hasIdx ld.global.nc.b32 j%d, [addr];", u)
+		w("add.u32 q, q, stride;")
+	}
+	// Four columns at a time while the fourth is in the row.
+	b.WriteString(label("SCAN4") + ":\n")
+	w("mad.lo.u32 last, stride, 3, pos;")
+	w("setp.ge.u32 pr, last, cols;")
+	w("@pr bra %s;", label("SCAN1"))
+	w("mov.u32 q, 0;")
+	for u := range 4 {
+		load(u)
+	}
+	for u := range 4 {
+		insert(fmt.Sprintf("v%d", u), fmt.Sprintf("j%d", u), label(fmt.Sprintf("NEXT4_%d", u)))
+	}
+	w("shl.b32 p, stride, 2;")
+	w("add.u32 pos, pos, p;")
+	w("bra %s;", label("SCAN4"))
+	// The rest one at a time.
+	b.WriteString(label("SCAN1") + ":\n")
+	w("setp.ge.u32 pr, pos, cols;")
+	w("@pr bra %s;", label("STORE"))
+	w("mov.u32 q, 0;")
+	load(0)
+	insert("v0", "j0", label("NEXT1"))
+	w("add.u32 pos, pos, stride;")
+	w("bra %s;", label("SCAN1"))
+	b.WriteString(label("STORE") + ":\n")
+	w("mul.wide.u32 obase, t, %d;", 4*n)
+	for q := range n {
+		w("add.u64 addr, OS, obase;")
+		w("st.global.f32 [addr+%d], s%d;", 4*q, q)
+		w("add.u64 addr, OI, obase;")
+		w("st.global.b32 [addr+%d], i%d;", 4*q, q)
+	}
+	b.WriteString(label("END") + ":\n\tret;\n}\n\n")
 }
