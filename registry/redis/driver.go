@@ -83,7 +83,7 @@ func (Driver) Open(ctx context.Context, dsn, ns string) (driver.Backend, error) 
 	}
 	b := &backend{
 		cmds:     goredis.NewUniversalClient(o.client()),
-		reads:    goredis.NewUniversalClient(o.client()),
+		reads:    goredis.NewUniversalClient(o.blockingReads()),
 		live:     goredis.NewUniversalClient(o.liveness()),
 		send:     goredis.NewUniversalClient(o.atMostOnce()),
 		emb:      emb,

@@ -13,9 +13,13 @@ import (
 
 // Defaults of what a DSN can set.
 const (
-	// defaultPoolSize: every served service holds a connection of the
-	// read pool in a blocking read.
+	// defaultPoolSize bounds the command pools.
 	defaultPoolSize = 1000
+	// defaultReadPoolSize: every served service holds a connection of
+	// the read pool in a blocking read, so this bounds the services one
+	// process serves without waiting for a connection (Redis's own
+	// default maxclients is 10,000).
+	defaultReadPoolSize = 5000
 	// defaultReplyTTL: how long a reply stream outlives its last reply; it
 	// only matters for a caller that died without closing.
 	defaultReplyTTL = time.Minute
@@ -27,11 +31,18 @@ const (
 // options is a parsed DSN: go-redis's options plus this driver's own.
 type options struct {
 	uo       goredis.UniversalOptions
+	readPool int // pool_size if given, else defaultReadPoolSize
 	replyTTL time.Duration
 }
 
 func (o options) client() *goredis.UniversalOptions {
 	uo := o.uo
+	return &uo
+}
+
+func (o options) blockingReads() *goredis.UniversalOptions {
+	uo := o.uo
+	uo.PoolSize = o.readPool
 	return &uo
 }
 
@@ -53,6 +64,7 @@ func (o options) atMostOnce() *goredis.UniversalOptions {
 func embeddedOptions(addr string) options {
 	return options{
 		uo:       goredis.UniversalOptions{Addrs: []string{addr}, PoolSize: defaultPoolSize, Protocol: 2},
+		readPool: defaultReadPoolSize,
 		replyTTL: defaultReplyTTL,
 	}
 }
@@ -107,10 +119,11 @@ func parseDSN(dsn string) (options, error) {
 			uo.TLSConfig.MinVersion = tls.VersionTLS12
 		}
 	}
+	readPool := uo.PoolSize
 	if !q.Has("pool_size") {
-		uo.PoolSize = defaultPoolSize
+		uo.PoolSize, readPool = defaultPoolSize, defaultReadPoolSize
 	}
-	return options{uo: uo, replyTTL: replyTTL}, nil
+	return options{uo: uo, readPool: readPool, replyTTL: replyTTL}, nil
 }
 
 func redactDSN(dsn string) string {
