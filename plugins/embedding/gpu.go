@@ -201,15 +201,21 @@ func (e *gpuEngine) topK(ctx context.Context, q Matrix, c *corpus, normalizedSco
 		if err != nil {
 			return nil, fmt.Errorf("embedding: %s: %w", e.label, err)
 		}
-		for i := range rows {
-			sel := newSelector(k)
-			for j := i * left; j < (i+1)*left; j++ {
-				if candI[j] >= 0 {
-					sel.offer(hit{score: candS[j], index: candI[j]})
+		// The merge is a heap operation per candidate (0.35 ms for the
+		// realistic batch on one core): spread over the cores.
+		merged := make([][]hit, rows)
+		parallel(rows, partsFor(rows*left, 1<<11), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				sel := newSelector(k)
+				for j := i * left; j < (i+1)*left; j++ {
+					if candI[j] >= 0 {
+						sel.offer(hit{score: candS[j], index: candI[j]})
+					}
 				}
+				merged[i] = sel.sorted()
 			}
-			out = append(out, sel.sorted())
-		}
+		})
+		out = append(out, merged...)
 	}
 	return out, nil
 }

@@ -254,6 +254,12 @@ func TestGPUCloseFreesMemory(t *testing.T) {
 	if after+8<<20 < before {
 		t.Fatalf("Close left %d MiB allocated", (before-after)>>20)
 	}
+	if _, err := s.Load(context.Background(), LoadRequest{Corpus: c}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("load after Close: %v, want ErrClosed", err)
+	}
+	if _, err := s.Matmul(context.Background(), MatmulRequest{A: c, B: c, BTransposed: true}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("matmul after Close: %v, want ErrClosed", err)
+	}
 }
 
 // An ordinal the host lacks is ErrNoGPU, not a crash.

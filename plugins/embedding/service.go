@@ -157,10 +157,13 @@ func (s *Service) Load(ctx context.Context, req LoadRequest) (LoadResult, error)
 	s.loadMu.Lock()
 	defer s.loadMu.Unlock()
 	m := req.Corpus
+	s.mu.RLock()
+	old, closed := s.stored, s.closed
+	s.mu.RUnlock()
+	if closed {
+		return LoadResult{}, ErrClosed
+	}
 	if req.Append {
-		s.mu.RLock()
-		old := s.stored
-		s.mu.RUnlock()
 		if old != nil {
 			if old.m.Cols != m.Cols {
 				return LoadResult{}, fmt.Errorf("%w: append: corpus has %d dimensions, rows have %d", registry.ErrInvalid, old.m.Cols, m.Cols)
@@ -179,9 +182,9 @@ func (s *Service) Load(ctx context.Context, req LoadRequest) (LoadResult, error)
 		s.eng.release(c)
 		return LoadResult{}, ErrClosed
 	}
-	old := s.stored
+	replaced := s.stored
 	s.stored = c
 	s.mu.Unlock()
-	s.eng.release(old)
+	s.eng.release(replaced)
 	return LoadResult{Rows: m.Rows, Dim: m.Cols}, nil
 }

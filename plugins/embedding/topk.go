@@ -2,7 +2,7 @@ package embedding
 
 import (
 	"math"
-	"sort"
+	"slices"
 )
 
 // hit is one corpus row's score for a query.
@@ -81,6 +81,14 @@ func (s *selector) down(i int) {
 // sorted returns the kept hits, best first.
 func (s *selector) sorted() []hit {
 	out := append([]hit(nil), s.heap...)
-	sort.Slice(out, func(i, j int) bool { return out[i].beats(out[j]) })
+	slices.SortFunc(out, func(a, b hit) int {
+		switch {
+		case a.beats(b):
+			return -1
+		case b.beats(a):
+			return 1
+		}
+		return 0
+	})
 	return out
 }
