@@ -45,7 +45,7 @@ func (h *Handle) Call(ctx context.Context, method string, payload []byte) ([]byt
 			}
 			out, err := run.call(ctx, method, payload)
 			if err != nil {
-				return nil, localError(h.spec.Name, method, err)
+				return nil, callError(h.spec.Name, method, err)
 			}
 			return out, nil
 		}
@@ -65,15 +65,6 @@ func (h *Handle) Call(ctx context.Context, method string, payload []byte) ([]byt
 		return nil, err
 	}
 	return resp.Payload, nil
-}
-
-func localError(service, method string, err error) error {
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled),
-		errors.Is(err, ErrNotFound), errors.Is(err, ErrUnknownMethod), errors.Is(err, ErrInvalid):
-		return fmt.Errorf("call %s.%s: %w", service, method, err)
-	}
-	return &ServiceError{Service: service, Method: method, Message: err.Error()}
 }
 
 func (r *Registry) forget(name string) {
@@ -135,33 +126,6 @@ func (r *Registry) ownerAlive(ctx context.Context, owner, service string) (bool,
 		owner = sp.Owner
 	}
 	return r.be.HostAlive(ctx, owner)
-}
-
-func responseError(resp driver.Response, service, method string) error {
-	wrap := func(sentinel error) error {
-		return fmt.Errorf("call %s.%s: %w: %s", service, method, sentinel, resp.Message)
-	}
-	switch resp.Code {
-	case "":
-		return nil
-	case driver.CodeDeadline:
-		return wrap(ErrDeadlineExceeded)
-	case driver.CodeNotFound:
-		return wrap(ErrNotFound)
-	case driver.CodeHostGone:
-		return wrap(ErrHostGone)
-	case driver.CodeExists:
-		return fmt.Errorf("%w: %s", ErrExists, resp.Message)
-	case codeMethod:
-		return wrap(ErrUnknownMethod)
-	case codeFactory:
-		return fmt.Errorf("%w: %s", ErrUnknownFactory, resp.Message)
-	case codeCapacity:
-		return fmt.Errorf("%w: %s", ErrNoCapacity, resp.Message)
-	case codeInvalid:
-		return wrap(ErrInvalid)
-	}
-	return &ServiceError{Service: service, Method: method, Message: resp.Message}
 }
 
 // CallJSON calls a method with in encoded as JSON and decodes the reply

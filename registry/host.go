@@ -173,7 +173,7 @@ func (r *Registry) serve(run *running) {
 		if run.ctx.Err() != nil {
 			// Stopped while reading: answer rather than leave callers waiting.
 			for _, req := range reqs {
-				r.reply(req, driver.Response{ID: req.ID, Code: driver.CodeNotFound, Message: "service stopped"})
+				r.reply(req, driver.Response{ID: req.ID, Code: codeOf(ErrNotFound), Message: fmt.Sprintf("%v: service %q stopped", ErrNotFound, run.spec.Name)})
 			}
 			return
 		}
@@ -220,7 +220,7 @@ func (r *Registry) handle(run *running, req driver.Request, held bool) {
 func (r *Registry) execute(ctx context.Context, req driver.Request, fn func(context.Context) ([]byte, error)) driver.Response {
 	if !req.Deadline.IsZero() {
 		if time.Now().After(req.Deadline) {
-			return driver.Response{ID: req.ID, Code: driver.CodeDeadline, Message: "deadline passed while queued"}
+			return encodeResult(req.ID, nil, fmt.Errorf("%w: deadline passed while queued", ErrDeadlineExceeded))
 		}
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, req.Deadline)
@@ -229,41 +229,6 @@ func (r *Registry) execute(ctx context.Context, req driver.Request, fn func(cont
 	out, err := fn(ctx)
 	return encodeResult(req.ID, out, err)
 }
-
-func encodeResult(id string, out []byte, err error) driver.Response {
-	resp := driver.Response{ID: id, Payload: out}
-	if err != nil {
-		resp.Payload = nil
-		resp.Message = err.Error()
-		switch {
-		case errors.Is(err, context.DeadlineExceeded):
-			resp.Code = driver.CodeDeadline
-		case errors.Is(err, ErrNotFound):
-			resp.Code = driver.CodeNotFound
-		case errors.Is(err, ErrExists):
-			resp.Code = driver.CodeExists
-		case errors.Is(err, ErrUnknownMethod):
-			resp.Code = codeMethod
-		case errors.Is(err, ErrUnknownFactory):
-			resp.Code = codeFactory
-		case errors.Is(err, ErrNoCapacity):
-			resp.Code = codeCapacity
-		case errors.Is(err, ErrInvalid):
-			resp.Code = codeInvalid
-		default:
-			resp.Code = driver.CodeFailed
-		}
-	}
-	return resp
-}
-
-// Codes of this package's own errors, beside the driver's.
-const (
-	codeMethod   = "method"
-	codeFactory  = "factory"
-	codeCapacity = "capacity"
-	codeInvalid  = "invalid"
-)
 
 func (r *Registry) reply(req driver.Request, resp driver.Response) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -370,9 +335,11 @@ func (r *Registry) heartbeatLoop() {
 }
 
 // controlLoop serves this host's control queue: placement of services by
-// other processes.
+// other processes. Like the serve loops, it backs off while the store is
+// unreachable and logs the start and the end of the outage, not each try.
 func (r *Registry) controlLoop() {
 	queue := driver.HostQueue(r.id)
+	backoff := time.Duration(0)
 	for r.ctx.Err() == nil {
 		reqs, err := r.be.Receive(r.ctx, queue, r.id, 16)
 		if err != nil {
@@ -381,11 +348,16 @@ func (r *Registry) controlLoop() {
 			}
 			if errors.Is(err, ErrNotFound) {
 				r.beat(r.ctx) // recreates the control queue
-			} else {
-				r.log.Warn("control receive failed", "err", err)
+			} else if backoff == 0 {
+				r.log.Warn("control receive failing; retrying", "err", err)
 			}
-			sleepCtx(r.ctx, 100*time.Millisecond)
+			backoff = min(max(2*backoff, 100*time.Millisecond), 2*time.Second)
+			sleepCtx(r.ctx, backoff)
 			continue
+		}
+		if backoff > 0 {
+			r.log.Info("control receiving again")
+			backoff = 0
 		}
 		for _, req := range reqs {
 			go r.control(req)

@@ -337,6 +337,10 @@ func (r *Registry) place(ctx context.Context, spec driver.Spec) (*Handle, error)
 		if r.cfg.clientOnly {
 			where = "this client"
 		}
+		if countPlacement(hosts) == 0 {
+			return nil, fmt.Errorf("%w %q: no live host accepts placement in namespace %q, and %s cannot run it (factories %v); start one with `host serve --redis %s --namespace %s`",
+				ErrUnknownFactory, spec.Factory, r.ns, where, Factories(), r.be.Addr(), r.ns)
+		}
 		return nil, fmt.Errorf("%w %q: neither %s (factories %v) nor any of the %d live hosts accepting placement in namespace %q has it",
 			ErrUnknownFactory, spec.Factory, where, Factories(), countPlacement(hosts), r.ns)
 	}

@@ -552,3 +552,13 @@ func TestUnavailableFactoryIsNotOffered(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnknownFactory saying what is missing", err)
 	}
 }
+
+// With no host to place on, the error says so and how to start one.
+func TestNoPlacementHostSaysHowToStartOne(t *testing.T) {
+	e := &env{t: t, dsn: "memory://noplacement", ns: "noplacement"}
+	client := e.open(registry.ClientOnly())
+	_, err := client.Register(ctx, "v", "value")
+	if !errors.Is(err, registry.ErrUnknownFactory) || !strings.Contains(err.Error(), "no live host accepts placement") || !strings.Contains(err.Error(), "host serve") {
+		t.Fatalf("err = %v, want ErrUnknownFactory saying no live host accepts placement and how to start one", err)
+	}
+}

@@ -93,22 +93,14 @@ type Request struct {
 }
 
 // Response is the answer to a Request. Code is empty on success; otherwise
-// it names the error class (see the Code constants) and Message describes it.
+// it names the error class and Message describes it. Codes are the
+// registry's (one table, registry/codes.go); a backend carries them as is.
 type Response struct {
 	ID      string
 	Payload []byte
 	Code    string
 	Message string
 }
-
-// Error codes carried by a Response.
-const (
-	CodeNotFound = "not_found"
-	CodeDeadline = "deadline"
-	CodeHostGone = "host_gone"
-	CodeExists   = "exists"
-	CodeFailed   = "failed" // the service returned an error
-)
 
 // EventKind classifies change notifications.
 type EventKind int

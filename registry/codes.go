@@ -1,0 +1,100 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sandhost/sandhost/registry/driver"
+)
+
+// errorCodes is the one table between errors and the codes a reply carries
+// across the store: encoding reads it from the error to the code, decoding
+// from the code back to the sentinel. An error that matches no row is the
+// service's own (codeFailed) and comes back as a *ServiceError.
+var errorCodes = []struct {
+	code string
+	err  error
+	// call: the error is about a call, and its text says which
+	// ("call NAME.METHOD: …"); otherwise (a placement) it stands alone.
+	call bool
+}{
+	{"deadline", ErrDeadlineExceeded, true},
+	{"not_found", ErrNotFound, true},
+	{"host_gone", ErrHostGone, true},
+	{"method", ErrUnknownMethod, true},
+	{"invalid", ErrInvalid, true},
+	{"exists", ErrExists, false},
+	{"factory", ErrUnknownFactory, false},
+	{"capacity", ErrNoCapacity, false},
+}
+
+// codeFailed marks an error of the service's own code.
+const codeFailed = "failed"
+
+// codeOf is the code of err ("" for nil).
+func codeOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, row := range errorCodes {
+		if errors.Is(err, row.err) {
+			return row.code
+		}
+	}
+	return codeFailed
+}
+
+// encodeResult is the reply to a request: the output, or the error's code
+// and text.
+func encodeResult(id string, out []byte, err error) driver.Response {
+	if err != nil {
+		return driver.Response{ID: id, Code: codeOf(err), Message: err.Error()}
+	}
+	return driver.Response{ID: id, Payload: out}
+}
+
+// responseError turns a reply's code back into an error that matches its
+// sentinel with errors.Is, keeping the text the other side wrote.
+func responseError(resp driver.Response, service, method string) error {
+	if resp.Code == "" {
+		return nil
+	}
+	for _, row := range errorCodes {
+		if row.code == resp.Code {
+			err := &codedError{sentinel: row.err, msg: resp.Message}
+			if row.call {
+				return fmt.Errorf("call %s.%s: %w", service, method, err)
+			}
+			return err
+		}
+	}
+	return &ServiceError{Service: service, Method: method, Message: resp.Message}
+}
+
+// callError is what an in-process call returns for err: the same as a call
+// through the store would (a sentinel with its call, or a *ServiceError).
+func callError(service, method string, err error) error {
+	if codeOf(err) == codeFailed && !errors.Is(err, context.Canceled) {
+		return &ServiceError{Service: service, Method: method, Message: err.Error()}
+	}
+	return fmt.Errorf("call %s.%s: %w", service, method, err)
+}
+
+// codedError is an error decoded from a reply: its text is the text the
+// other side wrote, which names the sentinel already (so it is not said
+// twice, as in "service already exists: service already exists").
+type codedError struct {
+	sentinel error
+	msg      string
+}
+
+func (e *codedError) Error() string {
+	if strings.Contains(e.msg, e.sentinel.Error()) {
+		return e.msg
+	}
+	return e.sentinel.Error() + ": " + e.msg
+}
+
+func (e *codedError) Unwrap() error { return e.sentinel }
