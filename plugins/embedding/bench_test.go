@@ -69,15 +69,18 @@ func BenchmarkScoreKernel(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer e.release(dc)
-	launch := func(g *cuda.Current) error {
+	err = e.ctx.Do(func(g *cuda.Current) error {
 		buf, err := e.scratch.ensure(g, 4*len(q.Data), 4*benchQueries*benchCorpus, 0)
 		if err != nil {
 			return err
 		}
-		if err := cuda.CopyToDevice(g, buf.queries, q.Data); err != nil {
-			return err
-		}
-		if err := e.launchScores(g, buf.queries, dc, buf.scores, benchQueries, true); err != nil {
+		return cuda.CopyToDevice(g, buf.queries, q.Data)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	launch := func(g *cuda.Current) error {
+		if err := e.launchScores(g, e.scratch.queries, dc, e.scratch.scores, benchQueries, true); err != nil {
 			return err
 		}
 		return g.Synchronize()
