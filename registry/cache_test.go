@@ -8,7 +8,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/sandhost/sandhost/internal/testredis"
-	"github.com/sandhost/sandhost/registry"
 )
 
 // After the first Get of a name, Get asks Redis nothing; a change made by
@@ -65,5 +64,21 @@ func TestGetCacheNoRoundTripAndCoherent(t *testing.T) {
 	if _, err := reader.Get(ctx, "v"); !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("Get after reset: %v", err)
 	}
-	_ = registry.ErrNotFound
+}
+
+// A change made elsewhere reaches a cached Get: once the owner closes, the
+// service is gone for a registry that had it cached too.
+func TestCachedGetSeesOwnerClose(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		owner, reader := e.open(), e.open()
+		mustRegister(t, owner, "v", "value")
+		if _, err := reader.Get(ctx, "v"); err != nil {
+			t.Fatal(err)
+		}
+		owner.Close()
+		waitUntil(t, "a closed owner's service gone from another registry's cache", func() bool {
+			ok, err := reader.Contains(ctx, "v")
+			return err == nil && !ok
+		})
+	})
 }
