@@ -177,9 +177,7 @@ func (e *gpuEngine) topK(ctx context.Context, q Matrix, c *corpus, normalizedSco
 			if err != nil {
 				return err
 			}
-			staged := cuda.HostSlice[float32](buf.staging, rows*d)
-			copy(staged, q.Data[r0*d:(r0+rows)*d])
-			if err := cuda.CopyToDevice(g, buf.queries, staged); err != nil {
+			if err := cuda.CopyToDevice(g, buf.queries, q.Data[r0*d:(r0+rows)*d]); err != nil {
 				return err
 			}
 			if err := e.launchScores(g, buf.queries, c, buf.scores, rows, normalizedScores); err != nil {

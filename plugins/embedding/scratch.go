@@ -13,10 +13,6 @@ type scratch struct {
 	queries, scores cuda.DevicePtr
 	candS, candI    [2]cuda.DevicePtr
 	sizes           [3]int // bytes of queries, scores, and each candidate buffer
-	// staging holds the queries on the host in page-locked memory, for a
-	// direct copy.
-	staging     cuda.HostBuffer
-	stagingSize int
 }
 
 // ensure makes the buffers at least the given sizes in bytes.
@@ -44,17 +40,6 @@ func (s *scratch) ensure(g *cuda.Current, queryBytes, scoreBytes, candBytes int)
 	if err := grow([]*cuda.DevicePtr{&s.queries}, &s.sizes[0], queryBytes); err != nil {
 		return nil, err
 	}
-	if queryBytes > s.stagingSize {
-		if err := g.FreeHost(s.staging); err != nil {
-			return nil, err
-		}
-		s.staging, s.stagingSize = cuda.HostBuffer{}, 0
-		var err error
-		if s.staging, err = g.AllocHost(queryBytes); err != nil {
-			return nil, err
-		}
-		s.stagingSize = queryBytes
-	}
 	if err := grow([]*cuda.DevicePtr{&s.scores}, &s.sizes[1], scoreBytes); err != nil {
 		return nil, err
 	}
@@ -71,7 +56,5 @@ func (s *scratch) free(g *cuda.Current) error {
 		*p = 0
 	}
 	s.sizes = [3]int{}
-	errs = append(errs, g.FreeHost(s.staging))
-	s.staging, s.stagingSize = cuda.HostBuffer{}, 0
 	return errors.Join(errs...)
 }

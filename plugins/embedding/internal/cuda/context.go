@@ -96,43 +96,6 @@ func (g *Current) Free(p DevicePtr) error {
 	return g.d.check("cuMemFree", g.d.memFree(uint64(p)))
 }
 
-// HostBuffer is page-locked host memory: copies from and to it go straight
-// to the device by DMA, where copies of ordinary (pageable) memory are
-// staged through the driver's own buffers (786 KB of queries took 0.3 ms
-// that way on an H200 host).
-type HostBuffer struct {
-	p    unsafe.Pointer
-	size int
-}
-
-// AllocHost allocates size bytes of page-locked host memory.
-func (g *Current) AllocHost(size int) (HostBuffer, error) {
-	var p unsafe.Pointer
-	if err := g.d.check(fmt.Sprintf("cuMemAllocHost(%d bytes)", size), g.d.memAllocHost(&p, uint64(size))); err != nil {
-		return HostBuffer{}, err
-	}
-	return HostBuffer{p: p, size: size}, nil
-}
-
-// FreeHost frees memory from AllocHost; freeing the zero HostBuffer does
-// nothing.
-func (g *Current) FreeHost(b HostBuffer) error {
-	if b.p == nil {
-		return nil
-	}
-	return g.d.check("cuMemFreeHost", g.d.memFreeHost(b.p))
-}
-
-// HostSlice views the first n elements of b; it must not be used after
-// FreeHost.
-func HostSlice[T Element](b HostBuffer, n int) []T {
-	var zero T
-	if n == 0 || n*int(unsafe.Sizeof(zero)) > b.size {
-		panic(fmt.Sprintf("cuda: %d elements of %d bytes do not fit a %d-byte host buffer", n, unsafe.Sizeof(zero), b.size))
-	}
-	return unsafe.Slice((*T)(b.p), n)
-}
-
 // MemInfo is the device's free and total memory in bytes.
 func (g *Current) MemInfo() (free, total uint64, err error) {
 	err = g.d.check("cuMemGetInfo", g.d.memGetInfo(&free, &total))

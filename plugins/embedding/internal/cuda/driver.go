@@ -40,8 +40,6 @@ type Driver struct {
 	memAlloc             func(ptr *uint64, size uint64) int32
 	memFree              func(ptr uint64) int32
 	memGetInfo           func(free, total *uint64) int32
-	memAllocHost         func(p *unsafe.Pointer, size uint64) int32
-	memFreeHost          func(p unsafe.Pointer) int32
 	memcpyHtoD           func(dst uint64, src *byte, n uint64) int32
 	memcpyDtoH           func(dst *byte, src uint64, n uint64) int32
 	moduleLoadDataEx     func(mod *uintptr, image *byte, nopts uint32, opts *int32, values *uintptr) int32
@@ -96,8 +94,6 @@ func load() (d *Driver, err error) {
 		"cuMemAlloc_v2":                &d.memAlloc,
 		"cuMemFree_v2":                 &d.memFree,
 		"cuMemGetInfo_v2":              &d.memGetInfo,
-		"cuMemAllocHost_v2":            &d.memAllocHost,
-		"cuMemFreeHost":                &d.memFreeHost,
 		"cuMemcpyHtoD_v2":              &d.memcpyHtoD,
 		"cuMemcpyDtoH_v2":              &d.memcpyDtoH,
 		"cuModuleLoadDataEx":           &d.moduleLoadDataEx,
