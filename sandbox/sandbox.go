@@ -257,6 +257,14 @@ func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance,
 	sl.set(ctx.Done())
 	defer sl.set(nil)
 	in, err := m.cm.instantiate(ctx, ic, sl)
+	// As in Call: start functions that ran past ctx's end were stopped or
+	// had their sleeps cut short, whatever they returned.
+	if ctx.Err() != nil && len(ic.Start) > 0 {
+		if in != nil {
+			in.close(context.Background())
+		}
+		err = fmt.Errorf("%w: %v: %w", ErrDeadline, ic.Start, context.Cause(ctx))
+	}
 	if err != nil {
 		if ic.Scratch != nil {
 			ic.Scratch.Remove()
