@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sandhost/sandhost/pyexec"
+)
+
+// needPython fails the test when the CPython build is missing: `make test`
+// builds it, and a skip would hide a feature that does not work.
+func needPython(t *testing.T) {
+	t.Helper()
+	if _, err := pyexec.FindArtefacts(""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Code comes from standard input with -, or from a file with -f; the code
+// itself still gets an empty standard input.
+func TestExecLocalCodeFromStdinAndFile(t *testing.T) {
+	needPython(t)
+	newStore(t) // no SANDHOST_REDIS: a local pool
+	code := "import sys\nprint(sum(range(10)), repr(sys.stdin.read()))\n"
+	if got := mustCLI(t, strings.NewReader(code), "exec", "-"); got != "45 ''\n" {
+		t.Fatalf("exec - = %q, want %q", got, "45 ''\n")
+	}
+	file := filepath.Join(t.TempDir(), "script.py")
+	if err := os.WriteFile(file, []byte(code), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustCLI(t, strings.NewReader("ignored"), "exec", "-f", file); got != "45 ''\n" {
+		t.Fatalf("exec -f = %q, want %q", got, "45 ''\n")
+	}
+}
+
+// --mount shows a host directory to the code, read-only; it may be given
+// more than once.
+func TestExecLocalMount(t *testing.T) {
+	needPython(t)
+	newStore(t)
+	data, more := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(data, "x.csv"), []byte("a,b\n1,2\n"), 0o600)
+	os.WriteFile(filepath.Join(more, "y.txt"), []byte("second"), 0o600)
+	got := mustCLI(t, nil, "exec", "--mount", data+":/data", "--mount", more+":/more",
+		"print(open('/data/x.csv').read().splitlines()[1], open('/more/y.txt').read())")
+	if got != "1,2 second\n" {
+		t.Fatalf("exec with mounts = %q, want %q", got, "1,2 second\n")
+	}
+	_, errOut, code := cli(t, nil, "exec", "--mount", data+":/data", "open('/data/new.txt', 'w').write('x')")
+	if code != 1 || !strings.Contains(errOut, "Error") {
+		t.Fatalf("writing to a mount: exit %d, stderr %q; want exit 1 and the Python error", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(data, "new.txt")); !os.IsNotExist(err) {
+		t.Fatalf("the code wrote into the mounted host directory (stat: %v)", err)
+	}
+	if _, _, code := cli(t, nil, "exec", "print(open('/data/x.csv').read())"); code != 1 {
+		t.Fatalf("without --mount the directory is visible (exit %d)", code)
+	}
+	wantUsageError(t, []string{"exec", "--mount", data, "print(1)"}, "want HOSTDIR:/GUESTDIR")
+}
