@@ -10,8 +10,9 @@ import (
 
 // gpuEngine computes on one NVIDIA GPU through the CUDA driver. Scores are
 // computed by the scores_nt kernel into device memory and reduced there by
-// topk_select passes, so only a few candidates per query cross the PCIe
-// bus; the last merge of those candidates runs on the CPU.
+// selection passes (topk_regN, or topk_select for large k), so only a few
+// candidates per query cross the PCIe bus; the last merge of those
+// candidates runs on the CPU.
 //
 // The engine's device work is serialised by its context (one call at a
 // time); its scratch buffers grow to the largest call and are freed at
@@ -34,9 +35,10 @@ type deviceCorpus struct {
 // in row blocks so that a large batch needs no more device memory.
 const maxScoreBytes = 512 << 20
 
-// Candidate reduction: a pass keeps k per (row, stride class), at most
-// maxStride classes and at least 8 columns per class; passes stop once a
-// row has at most finalCandidates·k candidates, which are copied back.
+// Candidate reduction: a pass keeps a list (k rounded up to a kernel's list
+// size) per (row, stride class), with at most maxStride classes of at least
+// columnsPerClass·list columns; passes stop once a row has at most
+// finalCandidates·list candidates, which are copied back.
 const (
 	maxStride       = 1024
 	columnsPerClass = 8
@@ -136,16 +138,17 @@ func (e *gpuEngine) release(c *corpus) {
 	_ = e.ctx.Do(func(g *cuda.Current) error { return errors.Join(g.Free(dc.data), g.Free(dc.invNorm)) })
 }
 
-// reductionPasses lists the strides of the topk_select passes for rows of
-// cols scores and the candidates per row left after them.
-func reductionPasses(cols, k int) (strides []int, left int) {
-	for cols > finalCandidates*k {
-		s := min(maxStride, cols/(columnsPerClass*k))
+// reductionPasses lists the strides of the selection passes for rows of
+// cols scores, each pass keeping lists of list entries, and the candidates
+// per row left after them.
+func reductionPasses(cols, list int) (strides []int, left int) {
+	for cols > finalCandidates*list {
+		s := min(maxStride, cols/(columnsPerClass*list))
 		if s < 2 {
 			break
 		}
 		strides = append(strides, s)
-		cols = s * k
+		cols = s * list
 	}
 	return strides, cols
 }
