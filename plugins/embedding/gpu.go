@@ -24,6 +24,9 @@ type gpuEngine struct {
 	topk    map[string]cuda.Function // by kernel name (listCapacity)
 	label   string
 	scratch scratch
+	// scoreBudget bounds the bytes of one block of scores (maxScoreBytes;
+	// tests make it small to run many blocks).
+	scoreBudget int
 }
 
 // deviceCorpus is a corpus's device copy.
@@ -61,7 +64,7 @@ func newGPUEngine(ordinal int) (*gpuEngine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &gpuEngine{ctx: ctx, label: fmt.Sprintf("gpu:%d %s", ordinal, name)}
+	e := &gpuEngine{ctx: ctx, label: fmt.Sprintf("gpu:%d %s", ordinal, name), scoreBudget: maxScoreBytes}
 	err = ctx.Do(func(g *cuda.Current) error {
 		m, err := g.LoadModule(kernelPTX())
 		if err != nil {
@@ -155,7 +158,7 @@ func reductionPasses(cols, list int) (strides []int, left int) {
 
 func (e *gpuEngine) topK(ctx context.Context, q Matrix, c *corpus, normalizedScores bool, k int) ([][]hit, error) {
 	n, d := c.m.Rows, c.m.Cols
-	block := max(1, min(q.Rows, maxScoreBytes/(4*n)))
+	block := max(1, min(q.Rows, e.scoreBudget/(4*n)))
 	if block > blockRows {
 		block -= block % blockRows
 	}

@@ -84,6 +84,37 @@ func TestGPUMatchesCPUExactly(t *testing.T) {
 	}
 }
 
+// A batch whose scores exceed the device budget runs in blocks of query
+// rows (whole tiles of 128 when a block has more), with the same results.
+func TestGPUQueryBlocks(t *testing.T) {
+	g := gpuService(t)
+	e := g.eng.(*gpuEngine)
+	cpu := &Service{eng: newCPUEngine(0)}
+	rng := rand.New(rand.NewPCG(37, 38))
+	q, c := intMatrix(rng, 300, 40), intMatrix(rng, 5000, 40)
+	for _, rows := range []int{1, 7, 200} { // 200 rows fit: blocks of 128
+		e.scoreBudget = 4 * c.Rows * rows
+		for _, k := range []int{5, 40} {
+			req := SimilarityRequest{Queries: q, Corpus: &c, TopK: k, Metric: MetricDot}
+			want, err := cpu.Similarity(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := g.Similarity(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			refS, refI := resultAsRef(want)
+			checkTopK(t, fmt.Sprintf("blocks of %d rows, k=%d", rows, k), q, c, false, got, refS, refI, 0)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := g.Similarity(ctx, SimilarityRequest{Queries: q, Corpus: &c}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v, want context.Canceled", err)
+	}
+}
+
 // On random data cosine scores agree within float32 rounding (and the
 // order too, except between scores that close).
 func TestGPUCosineRandom(t *testing.T) {
