@@ -57,13 +57,6 @@ type execFlags struct {
 	mounts                 mountList
 }
 
-// Flags that apply to one side only: setting one for the other is a usage
-// error, not silently ignored.
-var (
-	execLocalFlags   = []string{"engine", "python-dir", "mount"}
-	execServiceFlags = []string{"service"}
-)
-
 // serviceMargin is added to the execution's own deadline for the call
 // through Redis: queueing behind other calls, and the round trip.
 const serviceMargin = 30 * time.Second
@@ -81,9 +74,10 @@ func (e *execFlags) run(ctx context.Context, g *globals, args []string) error {
 	}
 	set := map[string]bool{}
 	g.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	wrong, side := execLocalFlags, "applies to a local pool; the service's settings are made where it runs"
+	// A flag for the other side is a usage error, not silently ignored.
+	wrong, side := []string{"engine", "python-dir", "mount"}, "applies to a local pool; the service's settings are made where it runs"
 	if g.redis == "" {
-		wrong, side = execServiceFlags, "needs --redis or SANDHOST_REDIS: the service is reached through Redis"
+		wrong, side = []string{"service"}, "needs --redis or SANDHOST_REDIS: the service is reached through Redis"
 	}
 	for _, name := range wrong {
 		if set[name] {
