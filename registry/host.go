@@ -144,6 +144,7 @@ func (r *Registry) lookupRunning(name string) *running {
 func (r *Registry) serve(run *running) {
 	queue := driver.ServiceQueue(run.spec.Name)
 	backoff := time.Duration(0)
+	warned := false // log the start and the end of an outage, not each try
 	for run.ctx.Err() == nil {
 		n, err := run.lim.waitFree(run.ctx)
 		if err != nil {
@@ -158,18 +159,20 @@ func (r *Registry) serve(run *running) {
 				// The queue is gone: a reset, or a store that lost its
 				// data. The heartbeat tells which (and restores it).
 				r.beat(run.ctx)
-			} else if backoff == 0 {
-				r.log.Warn("receive failed; retrying", "service", run.spec.Name, "err", err)
+			} else if !warned {
+				r.log.Warn("receive failing; retrying", "service", run.spec.Name, "err", err)
+				warned = true
 			}
 			// Back off to at most 2 s while the store is unreachable.
 			backoff = min(max(2*backoff, 50*time.Millisecond), 2*time.Second)
 			sleepCtx(run.ctx, backoff)
 			continue
 		}
-		if backoff > 0 {
+		if warned {
 			r.log.Info("receiving again", "service", run.spec.Name)
-			backoff = 0
+			warned = false
 		}
+		backoff = 0
 		if run.ctx.Err() != nil {
 			// Stopped while reading: answer rather than leave callers waiting.
 			for _, req := range reqs {
@@ -340,6 +343,7 @@ func (r *Registry) heartbeatLoop() {
 func (r *Registry) controlLoop() {
 	queue := driver.HostQueue(r.id)
 	backoff := time.Duration(0)
+	warned := false // log the start and the end of an outage, not each try
 	for r.ctx.Err() == nil {
 		reqs, err := r.be.Receive(r.ctx, queue, r.id, 16)
 		if err != nil {
@@ -348,17 +352,19 @@ func (r *Registry) controlLoop() {
 			}
 			if errors.Is(err, ErrNotFound) {
 				r.beat(r.ctx) // recreates the control queue
-			} else if backoff == 0 {
+			} else if !warned {
 				r.log.Warn("control receive failing; retrying", "err", err)
+				warned = true
 			}
 			backoff = min(max(2*backoff, 100*time.Millisecond), 2*time.Second)
 			sleepCtx(r.ctx, backoff)
 			continue
 		}
-		if backoff > 0 {
+		if warned {
 			r.log.Info("control receiving again")
-			backoff = 0
+			warned = false
 		}
+		backoff = 0
 		for _, req := range reqs {
 			go r.control(req)
 		}

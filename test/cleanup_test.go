@@ -172,3 +172,31 @@ func TestResetOfEmptyNamespaceLeavesNoKey(t *testing.T) {
 		t.Fatalf("keys after a reset of an empty namespace: %v", keys)
 	}
 }
+
+// A surviving host reaps a dead one by itself, with nobody asking: its
+// hosts entry, control queue, and services' entries and queues go within
+// about a heartbeat TTL (3 s) and a reap period (1 s).
+func TestSurvivorReapsDeadHost(t *testing.T) {
+	rs := testredis.Start(t)
+	url := rs.URL()
+	a := startHost(t, url, "reap")
+	b := startHost(t, url, "reap")
+	mustCLI(t, url, "reap", "register", "s", "value")
+	victim := a
+	if specOf(t, url, "reap", "s").Owner == b.ID {
+		victim = b
+	}
+	victim.Cmd.Process.Kill()
+	victim.Cmd.Wait()
+	rc := rs.Client()
+	ctx := context.Background()
+	took := waitFor(t, 6*time.Second, "the dead host reaped by the survivor", func() bool {
+		for _, k := range rs.Keys("reap") {
+			if strings.HasSuffix(k, victim.ID) || strings.HasSuffix(k, ":q:svc:s") {
+				return false
+			}
+		}
+		return !rc.SIsMember(ctx, "sandhost:{reap}:hosts", victim.ID).Val() && !rc.HExists(ctx, "sandhost:{reap}:owners", "s").Val()
+	})
+	t.Logf("dead host reaped %v after its kill", took)
+}

@@ -300,13 +300,16 @@ func TestKilledHostServicesVanish(t *testing.T) {
 	// Freeze the owner of sa, send a call that can only wait, then kill it.
 	victim.Cmd.Process.Signal(syscall.SIGSTOP)
 	done := cliAsync(t, url, "k", "call", "sa", "get", "--timeout", "30s")
-	gone := waitFor(t, 10*time.Second, "sa to vanish from list", func() bool {
+	// The documented figure is about one TTL (3 s); the margin is for a
+	// loaded machine under -race.
+	gone := waitFor(t, 6*time.Second, "sa to vanish from list", func() bool {
 		return fmt.Sprint(listJSON(t, url, "k")) == "[sb]"
 	})
 	t.Logf("frozen host's service gone from list after %v", gone)
 	res := <-done
-	if res.code != 1 || !(strings.Contains(res.e, "host gone") || strings.Contains(res.e, "not found")) || res.took > 10*time.Second {
-		t.Fatalf("waiting call: exit %d after %v: %q; want a host-gone error well before its 30s deadline", res.code, res.took, res.e)
+	// The TTL (3 s), then two liveness checks 0.5 s apart.
+	if res.code != 1 || !(strings.Contains(res.e, "host gone") || strings.Contains(res.e, "not found")) || res.took > 7*time.Second {
+		t.Fatalf("waiting call: exit %d after %v: %q; want a host-gone error within about 4 s, not its 30s deadline", res.code, res.took, res.e)
 	}
 	victim.Cmd.Process.Kill()
 	victim.Cmd.Wait()
@@ -320,40 +323,14 @@ func TestKilledHostServicesVanish(t *testing.T) {
 	}
 }
 
-func TestRegistrationRaceAcrossProcesses(t *testing.T) {
-	rs := testredis.Start(t)
-	url := rs.URL()
-	startHost(t, url, "race")
-	startHost(t, url, "race")
-	const n = 12
-	var wg sync.WaitGroup
-	codes := make(chan int, n)
-	for i := range n {
-		wg.Go(func() {
-			_, _, code := cli(t, url, "race", "register", "one", "value", "--args", fmt.Sprintf(`{"value": %d}`, i))
-			codes <- code
-		})
-	}
-	wg.Wait()
-	close(codes)
-	ok := 0
-	for c := range codes {
-		if c == 0 {
-			ok++
-		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d of %d racing registrations succeeded, want exactly 1", ok, n)
-	}
-}
-
 func TestRedisRestartRecovers(t *testing.T) {
 	rs := testredis.Start(t)
 	url := rs.URL()
 	startHost(t, url, "rr")
 	mustCLI(t, url, "rr", "register", "keep", "value", "--args", `{"value": 5}`)
 	rs.Restart() // comes back empty, like a Redis without persistence
-	took := waitFor(t, 15*time.Second, "service re-asserted after Redis restart", func() bool {
+	// Hosts refill a store that restarted empty within a heartbeat (1 s).
+	took := waitFor(t, 5*time.Second, "service re-asserted after Redis restart", func() bool {
 		o, _, code := cli(t, url, "rr", "call", "keep", "get", "--timeout", "2s")
 		return code == 0 && strings.TrimSpace(o) == "5"
 	})
@@ -370,11 +347,13 @@ func TestCallInFlightDuringRedisRestart(t *testing.T) {
 	<-g.started // the call is running in the owner
 	rs.Restart()
 	res := <-done
-	if res.code != 1 || !strings.Contains(res.e, "call lost") || res.took > 10*time.Second {
-		t.Fatalf("in-flight call: exit %d after %v: %q; want 'call lost' well before 30s", res.code, res.took, res.e)
+	// A lost request is told within about 1.5 s (two sweeps 0.5 s apart,
+	// a second's grace for a reply already written).
+	if res.code != 1 || !strings.Contains(res.e, "call lost") || res.took > 5*time.Second {
+		t.Fatalf("in-flight call: exit %d after %v: %q; want 'call lost' within about 1.5 s, not its 30s deadline", res.code, res.took, res.e)
 	}
 	close(g.release) // let the owner's call finish (its reply goes nowhere)
-	waitFor(t, 15*time.Second, "calls work again after the restart", func() bool {
+	waitFor(t, 5*time.Second, "calls work again after the restart", func() bool {
 		_, _, code := cli(t, url, "inflight", "call", "gate", "wait", "--timeout", "2s")
 		return code == 0
 	})
