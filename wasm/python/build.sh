@@ -83,7 +83,7 @@ libs=(libpython3.13.a)
 for a in Modules/_decimal/libmpdec/libmpdec.a Modules/_hacl/libHacl_Hash_SHA2.a Modules/expat/libexpat.a; do
   [ -f "$wb/$a" ] && libs+=("$a")
 done
-(cd "$wb" && run "$logs/link.log" $CC_WASM -O2 -I. -I../../Include -I../../Include/internal \
+(cd "$wb" && run "$logs/link.log" $CC_WASM -O2 -I. -I../../Include -I../../Include/internal -I"$deps/include" \
    -mexec-model=reactor -z stack-size=8388608 -Wl,--stack-first -Wl,--initial-memory=20971520 \
    -Wl,--export=__stack_pointer -Wl,--export=_PyRuntime \
    "$here/sandhost_embed.c" "${libs[@]}" \

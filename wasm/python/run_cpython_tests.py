@@ -1,20 +1,48 @@
-# Runs CPython regression tests inside the sandbox. Mount the build's
-# lib-test directory at /cpython-tests (the stdlib mount shadows its own
-# test/ path) and list the modules to run in TESTS, e.g.
-#   host exec --mount ~/.cache/sandhost/python-wasm/current/lib-test:/cpython-tests \
-#             -f wasm/python/run_cpython_tests.py
-import importlib.util, sys, unittest
+# Runs CPython's own regression tests inside the sandbox. Mount the build's
+# lib-test directory where a native install has it, the stdlib's test/
+# (the build leaves it out of the stdlib), and list the modules in TESTS:
+#   host exec --timeout 5m -f wasm/python/run_cpython_tests.py \
+#     --mount ~/.cache/sandhost/python-wasm/current/lib-test:/usr/local/lib/python3.13/test
+# At that path every test finds what it looks for: package tests (test_json,
+# test_sqlite3, ...) discover their modules as test.<pkg>.<module>, and
+# test.support's paths (STDLIB_DIR, findfile) are the stdlib's own.
+# It prints how many tests each module has, and last what ran: "ran N,
+# failures F, errors E, skipped S"; it exits with 1 if any failed or a
+# module had none.
+import importlib.util, os, sys, unittest
 
-TESTS = globals().get("TESTS", ["test_bisect", "test_heapq", "test_textwrap", "test_base64"])
+TESTS = globals().get("TESTS", [
+    # flat modules
+    "test_bisect", "test_heapq", "test_textwrap", "test_base64", "test_dataclasses",
+    # packages, whose load_tests discover their modules from their directory
+    "test_json", "test_sqlite3", "test_tomllib", "test_email", "test_zoneinfo",
+])
 
+test_dir = os.path.join(os.path.dirname(os.__file__), "test")
+if not os.path.isfile(os.path.join(test_dir, "__init__.py")) and os.path.isdir("/cpython-tests"):
+    test_dir = "/cpython-tests"  # the mount point documented before; flat modules only
+if not os.path.isfile(os.path.join(test_dir, "__init__.py")):
+    sys.exit(f"mount the build's lib-test directory at {test_dir}")
+
+# The stdlib directory lists no test/ (the mount is not in its listing), so
+# the import system cannot find the package by itself: make it from there.
 spec = importlib.util.spec_from_file_location(
-    "test", "/cpython-tests/__init__.py", submodule_search_locations=["/cpython-tests"])
+    "test", os.path.join(test_dir, "__init__.py"), submodule_search_locations=[test_dir])
 pkg = importlib.util.module_from_spec(spec)
 sys.modules["test"] = pkg
 spec.loader.exec_module(pkg)
 
 suite = unittest.TestSuite()
+found = {}
 for name in TESTS:
-    suite.addTests(unittest.defaultTestLoader.loadTestsFromName("test." + name))
-result = unittest.TextTestRunner(stream=sys.stdout, verbosity=0).run(suite)
+    tests = unittest.defaultTestLoader.loadTestsFromName("test." + name)
+    found[name] = tests.countTestCases()
+    suite.addTests(tests)
+print("tests found:", ", ".join(f"{name} {n}" for name, n in found.items()))
+empty = [name for name, n in found.items() if n == 0]
+if empty:
+    print("no tests found in", ", ".join(empty))
+result = unittest.TextTestRunner(stream=sys.stdout, verbosity=1).run(suite)
 print(f"ran {result.testsRun}, failures {len(result.failures)}, errors {len(result.errors)}, skipped {len(result.skipped)}")
+if empty or not result.wasSuccessful():
+    sys.exit(1)

@@ -15,9 +15,58 @@
  *                                    snapshot restore
  */
 #include <Python.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* SQLite's locks. On WASI it defaults to dot-file locking, where any lock
+ * (even a reader's) excludes every other connection: two connections to one
+ * database in /tmp fail with "database is locked" where natively they work.
+ * A guest is one process with its own /tmp, and POSIX advisory locks only
+ * ever conflict with other processes, so the "unix" VFS (POSIX locks) gets
+ * every lock it asks for at once: what remains is SQLite's own bookkeeping
+ * between the process's connections (shared readers, one writer), exactly
+ * as natively. wasi-libc has no lock commands; these are the numbers SQLite
+ * uses in their place (os_unix.c). */
+#ifndef F_RDLCK
+# define F_UNLCK 2
+# if __LONG_MAX == 0x7fffffffL
+#  define F_GETLK 12
+#  define F_SETLK 13
+#  define F_SETLKW 14
+# else
+#  define F_GETLK 5
+#  define F_SETLK 6
+#  define F_SETLKW 7
+# endif
+#endif
+
+static int (*libc_fcntl)(int, int, ...);
+
+static int sandhost_fcntl(int fd, int cmd, ...) {
+    va_list ap;
+    va_start(ap, cmd);
+    if (cmd == F_GETLK || cmd == F_SETLK || cmd == F_SETLKW) {
+        struct flock *lk = va_arg(ap, struct flock *);
+        va_end(ap);
+        if (cmd == F_GETLK) lk->l_type = F_UNLCK; /* no other process holds one */
+        return 0;
+    }
+    int arg = va_arg(ap, int); /* SQLite's other commands take an int */
+    va_end(ap);
+    return libc_fcntl(fd, cmd, arg);
+}
+
+static void sqlite_process_locks(void) {
+    sqlite3_vfs *vfs = sqlite3_vfs_find("unix");
+    if (!vfs) return;
+    libc_fcntl = (int (*)(int, int, ...))vfs->xGetSystemCall(vfs, "fcntl");
+    if (!libc_fcntl || vfs->xSetSystemCall(vfs, "fcntl", (sqlite3_syscall_ptr)sandhost_fcntl) != SQLITE_OK) return;
+    sqlite3_vfs_register(vfs, 1); /* the default */
+}
 
 /* The harness is Python source sent by the host (pyexec/harness.py), so it
  * can change without rebuilding CPython. */
@@ -32,6 +81,7 @@ void sandhost_free(void *p) { free(p); }
 
 __attribute__((export_name("sandhost_init")))
 int32_t sandhost_init(const char *harness, uint32_t len) {
+    sqlite_process_locks();
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.install_signal_handlers = 0;
