@@ -13,7 +13,7 @@ import (
 )
 
 // This file is the one source of both engine adapters: zengine_wazero.go is
-// generated from it (see generate_test.go). Write it for both engines.
+// generated from it (by internal/wazerogen). Write it for both engines.
 
 // wazyEngine is a runtime of the engine, with WASI.
 type wazyEngine struct{ rt wazy.Runtime }

@@ -351,7 +351,7 @@ func (i *Instance) Close(ctx context.Context) error {
 // engine_wazy.go and scratch_wazy.go for wazy, and the same code generated
 // for wazero (zengine_wazero.go, zscratch_wazero.go).
 //
-//go:generate go test -run TestGeneratedWazero -write
+//go:generate go run ./internal/wazerogen
 type engine interface {
 	compile(ctx context.Context, wasm []byte) (compiled, error)
 	close(ctx context.Context) error

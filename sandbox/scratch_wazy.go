@@ -10,7 +10,7 @@ import (
 )
 
 // This file is the one source of both engines' scratch file systems:
-// zscratch_wazero.go is generated from it (see generate_test.go).
+// zscratch_wazero.go is generated from it (by internal/wazerogen).
 
 // wazyScratchFS is a scratch directory as the guest sees it: writes are
 // counted against the cap, links are refused.

@@ -1,4 +1,4 @@
-// Code generated from scratch_wazy.go by generate_test.go (go generate); DO NOT EDIT.
+// Code generated from scratch_wazy.go by sandbox/internal/wazerogen; DO NOT EDIT.
 
 package sandbox
 

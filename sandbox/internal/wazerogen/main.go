@@ -1,22 +1,51 @@
-package sandbox
+// Command wazerogen writes the sandbox's wazero adapters from its wazy ones,
+// which are the only source: wazy keeps wazero's API, but the two packages'
+// types are distinct and Go cannot abstract over a package (RATIONALE.md,
+// "One engine adapter, generated for the other engine"). Run it with
+// `go generate ./sandbox`; its test fails while a generated file differs
+// from what its source generates.
+//
+// It is a program of its own, not part of package sandbox, so it runs even
+// when an edited source no longer compiles beside the old generated file.
+package main
 
 import (
 	"bytes"
 	"flag"
 	"fmt"
 	"go/format"
+	"log"
 	"os"
+	"path/filepath"
 	"strings"
-	"testing"
 )
 
-// The wazero adapters are generated from the wazy ones, which are the only
-// source: wazy keeps wazero's API, but the two packages' types are distinct
-// and Go cannot abstract over a package (RATIONALE.md, "One engine adapter,
-// generated for the other engine"). Regenerate after editing a source with
-// `go generate ./sandbox`; TestGeneratedWazero fails while they disagree.
+func main() {
+	dir := flag.String("dir", ".", "the sandbox package's directory")
+	flag.Parse()
+	for _, v := range variants {
+		out, err := v.generateFrom(*dir)
+		if err != nil {
+			log.Fatal(err)
+		}
+		dst := filepath.Join(*dir, v.dst)
+		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, out) {
+			continue
+		}
+		if err := os.WriteFile(dst, out, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
 
-var writeGenerated = flag.Bool("write", false, "rewrite the generated wazero adapters (go generate)")
+// generateFrom reads the variant's source in dir and generates its file.
+func (v variant) generateFrom(dir string) ([]byte, error) {
+	src, err := os.ReadFile(filepath.Join(dir, v.src))
+	if err != nil {
+		return nil, err
+	}
+	return v.generate(src)
+}
 
 // variant is one generated file: its source, the import paths it maps, and
 // the few places where the engines' APIs differ, each an exact text edit
@@ -29,7 +58,7 @@ type variant struct {
 
 type edit struct{ old, new string }
 
-var wazeroVariants = []variant{
+var variants = []variant{
 	{
 		src: "engine_wazy.go", dst: "zengine_wazero.go",
 		imports: map[string]string{
@@ -103,7 +132,7 @@ func (v variant) generate(src []byte) ([]byte, error) {
 	if strings.Contains(s, "samyfodil") {
 		return nil, fmt.Errorf("%s: an import of wazy has no wazero mapping", v.src)
 	}
-	s = fmt.Sprintf("// Code generated from %s by generate_test.go (go generate); DO NOT EDIT.\n\n", v.src) + s
+	s = fmt.Sprintf("// Code generated from %s by sandbox/internal/wazerogen; DO NOT EDIT.\n\n", v.src) + s
 	out, err := format.Source([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("%s: generated code does not parse: %w", v.dst, err)
@@ -117,33 +146,4 @@ func firstLine(s string) string {
 		return s[:i] + "…"
 	}
 	return s
-}
-
-// TestGeneratedWazero fails when a generated adapter differs from what its
-// source generates (someone edited one side only); with -write it rewrites
-// them.
-func TestGeneratedWazero(t *testing.T) {
-	for _, v := range wazeroVariants {
-		src, err := os.ReadFile(v.src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := v.generate(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if *writeGenerated {
-			if err := os.WriteFile(v.dst, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(v.dst)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is not what %s generates: edit %s and run go generate ./sandbox", v.dst, v.src, v.src)
-		}
-	}
 }
