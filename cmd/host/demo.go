@@ -17,7 +17,8 @@ import (
 )
 
 func init() {
-	commands["demo"] = &command{summary: "a self-contained tour on the embedded default", usage: "(no arguments)", redis: redisJoin,
+	commands["demo"] = &command{summary: "a self-contained tour on the embedded default", usage: "(no arguments)",
+		redis: "not used: the demo starts an embedded Redis of its own",
 		setup: noFlags(runDemo)}
 }
 

@@ -191,7 +191,7 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nEvery command takes --redis URL, --namespace NS, --json and --help (`host help COMMAND`).\n"+
-		"Every command but serve and a local exec needs a Redis to reach: --redis or SANDHOST_REDIS.\n"+
+		"Every command but serve, demo and a local exec needs a Redis to reach: --redis or SANDHOST_REDIS.\n"+
 		"Flags may follow arguments; a negative number is an argument, and so is everything after --.\n"+
 		"Environment: SANDHOST_REDIS, SANDHOST_NAMESPACE. Exit codes: 0 ok, 1 error, 2 usage.")
 }
