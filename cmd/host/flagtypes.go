@@ -37,7 +37,12 @@ func (f *cpusFlag) Set(s string) error {
 // countFlag is a whole count (GPUs).
 type countFlag int
 
-func (f *countFlag) String() string { return strconv.Itoa(int(*f)) }
+func (f *countFlag) String() string {
+	if *f < 0 {
+		return "detected" // serve's default (gpusDetect)
+	}
+	return strconv.Itoa(int(*f))
+}
 
 func (f *countFlag) Set(s string) error {
 	v, err := strconv.Atoi(s)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/sandhost/sandhost/plugins/embedding"
 	"github.com/sandhost/sandhost/registry"
 )
 
@@ -18,15 +19,18 @@ func init() {
 		setup: func(fs *flag.FlagSet) runFunc {
 			// Each resource not given is the machine's, whatever else is.
 			machine := registry.MachineResources()
-			s := &serveFlags{cpus: cpusFlag(machine.CPUs), memory: sizeFlag(machine.MemoryBytes)}
+			s := &serveFlags{cpus: cpusFlag(machine.CPUs), gpus: gpusDetect, memory: sizeFlag(machine.MemoryBytes)}
 			fs.StringVar(&s.listen, "listen", "127.0.0.1:0", "`ADDR` the embedded Redis listens on when --redis is empty")
 			fs.Var(&s.cpus, "cpus", "`N` CPUs offered to services; the default is this machine's")
-			fs.Var(&s.gpus, "gpus", "`N` GPUs offered to services")
+			fs.Var(&s.gpus, "gpus", "`N` GPUs offered to services; the default is the NVIDIA GPUs the CUDA driver finds")
 			fs.Var(&s.memory, "memory", "`SIZE` of memory offered to services, e.g. 16GiB; the default is this machine's")
 			return s.run
 		},
 	}
 }
+
+// gpusDetect is --gpus not given: offer the GPUs the CUDA driver finds.
+const gpusDetect countFlag = -1
 
 type serveFlags struct {
 	listen string
@@ -38,6 +42,13 @@ type serveFlags struct {
 func (s *serveFlags) run(ctx context.Context, g *globals, args []string) error {
 	if err := needArgs(args, 0, "no arguments"); err != nil {
 		return err
+	}
+	if s.gpus == gpusDetect {
+		n, err := embedding.DetectGPUs(ctx)
+		if err != nil {
+			slog.Info("offering no GPU", "reason", err) // the usual case on a machine without NVIDIA's driver
+		}
+		s.gpus = countFlag(n)
 	}
 	offer := registry.Resources{CPUs: float64(s.cpus), GPUs: int(s.gpus), MemoryBytes: int64(s.memory)}
 	dsn := g.redis

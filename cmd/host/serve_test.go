@@ -7,22 +7,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sandhost/sandhost/plugins/embedding"
 	"github.com/sandhost/sandhost/registry"
 )
 
 // A host offers the machine's CPUs and memory unless told otherwise,
 // whatever other resource flags are given: `serve --gpus 1` once offered
-// 4 EiB of memory.
+// 4 EiB of memory. GPUs not given are those the CUDA driver finds (none in
+// CI; the embedding package's GPU tests cover detection on a GPU machine).
 func TestServeOffersTheMachineForWhatIsNotGiven(t *testing.T) {
 	machine := registry.MachineResources()
+	machine.GPUs, _ = embedding.DetectGPUs(context.Background())
 	for _, c := range []struct {
 		flags []string
 		want  registry.Resources
 	}{
 		{nil, machine},
 		{[]string{"--gpus", "1"}, registry.Resources{CPUs: machine.CPUs, GPUs: 1, MemoryBytes: machine.MemoryBytes}},
-		{[]string{"--cpus", "0.5"}, registry.Resources{CPUs: 0.5, MemoryBytes: machine.MemoryBytes}},
-		{[]string{"--memory", "1GiB"}, registry.Resources{CPUs: machine.CPUs, MemoryBytes: 1 << 30}},
+		{[]string{"--cpus", "0.5"}, registry.Resources{CPUs: 0.5, GPUs: machine.GPUs, MemoryBytes: machine.MemoryBytes}},
+		{[]string{"--memory", "1GiB"}, registry.Resources{CPUs: machine.CPUs, GPUs: machine.GPUs, MemoryBytes: 1 << 30}},
+		{[]string{"--gpus", "0"}, registry.Resources{CPUs: machine.CPUs, MemoryBytes: machine.MemoryBytes}},
 	} {
 		dsn := newStore(t)
 		info := serveAndInspect(t, dsn, c.flags...)
