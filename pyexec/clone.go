@@ -59,27 +59,17 @@ func (p *Pool) clone(ctx context.Context) (*interp, error) {
 }
 
 // cloneLater makes a clone in the background, retrying with back-off until
-// the pool closes, and hands it to dst (the spares or the idle shared
-// interpreters); it is closed if dst has no room.
-func (p *Pool) cloneLater(dst chan *interp) {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
+// the pool closes, and hands it to deliver (addSpare or shared.put).
+func (p *Pool) cloneLater(deliver func(*interp)) {
+	p.background(func() {
 		for attempt := 0; ; attempt++ {
-			if p.isClosed() {
-				return
-			}
 			it, err := p.clone(p.ctx)
 			if err == nil {
 				if p.isClosed() {
 					it.close()
 					return
 				}
-				select {
-				case dst <- it:
-				default:
-					it.close()
-				}
+				deliver(it)
 				return
 			}
 			if p.ctx.Err() != nil {
@@ -92,7 +82,16 @@ func (p *Pool) cloneLater(dst chan *interp) {
 				return
 			}
 		}
-	}()
+	})
+}
+
+// addSpare keeps it ready for spare, or closes it when Spares are ready.
+func (p *Pool) addSpare(it *interp) {
+	select {
+	case p.spares <- it:
+	default:
+		it.close()
+	}
 }
 
 // spare returns an interpreter nobody has used: one kept ready if there is
@@ -101,7 +100,7 @@ func (p *Pool) cloneLater(dst chan *interp) {
 func (p *Pool) spare(ctx context.Context) (*interp, error) {
 	select {
 	case it := <-p.spares:
-		p.cloneLater(p.spares)
+		p.cloneLater(p.addSpare)
 		return it, nil
 	default:
 		return p.clone(ctx)
@@ -114,9 +113,9 @@ func (p *Pool) spare(ctx context.Context) (*interp, error) {
 func (p *Pool) replaceShared() {
 	select {
 	case it := <-p.spares:
-		p.idle <- it
-		p.cloneLater(p.spares)
+		p.shared.put(it)
+		p.cloneLater(p.addSpare)
 	default:
-		p.cloneLater(p.idle)
+		p.cloneLater(p.shared.put)
 	}
 }

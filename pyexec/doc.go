@@ -11,7 +11,8 @@
 // interpreter) and fresh (a clean interpreter for one call).
 //
 // The files follow the concepts: pool.go (the Pool, its start and Close),
-// options.go and request.go (a pool's and a call's settings), result.go
+// options.go and request.go (a pool's and a call's settings; wire.go their
+// JSON form), result.go
 // (results and how an outcome is classified), snapshot.go (the cold start
 // and the snapshot every interpreter is cloned from), clone.go (clones and
 // spares), shared.go, session.go and fresh.go (the three state models),

@@ -1,10 +1,13 @@
 # sandhost's harness, run once in each interpreter by sandhost_init. The host
 # calls _run for every execution; it never talks over stdin/stdout, so
-# nothing user code prints or reads can reach the channel.
+# nothing user code prints or reads can reach the channel. The protocol is
+# described in pyexec/protocol.go, which also defines the constants used here
+# (_KIND_*, _FLAG_*, _RESULT_HEADER) in lines it sends ahead of this file.
 import sys, io, traceback, struct
 
 class _Cap(io.TextIOBase):
-    # A text sink that keeps at most cap characters and remembers overflow.
+    # A text stream that keeps at most cap characters and remembers overflow.
+    # Like a real stream, it refuses writes once closed.
     def __init__(self, cap):
         self.parts = []
         self.n = 0
@@ -15,16 +18,24 @@ class _Cap(io.TextIOBase):
         return True
 
     def write(self, s):
+        if self.closed:
+            raise ValueError('I/O operation on closed file.')
         if not isinstance(s, str):
             raise TypeError('write() argument must be str, not ' + type(s).__name__)
+        return self._keep(s)
+
+    def _keep(self, s):
+        # Also the harness's own reports, which reach the result even when
+        # the code closed the stream.
+        n = len(s)
         room = self.cap - self.n
-        if len(s) > room:
+        if n > room:
             self.over = True
             s = s[:max(room, 0)]
         if s:
             self.parts.append(s)
             self.n += len(s)
-        return len(s)
+        return n
 
     def value(self):
         return ''.join(self.parts)
@@ -36,33 +47,30 @@ def _enc(s):
     return s.encode('utf-8', 'backslashreplace')
 
 def _run(src, cap):
-    # Result: i32 kind (0 ok, 1 exception, 2 SystemExit, 3 MemoryError),
-    # i32 exit code, u32 flags (1 stdout truncated, 2 stderr truncated),
-    # then stdout and stderr, each a u32 length and UTF-8 bytes.
     out, err = _Cap(cap), _Cap(cap)
     so, se = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
-    kind, code = 0, 0
+    kind, code = _KIND_OK, 0
     try:
         exec(compile(src, '<code>', 'exec'), _main)
     except SystemExit as e:
-        kind = 2
+        kind = _KIND_EXIT
         c = e.code
         if c is None:
             code = 0
         elif isinstance(c, int):
             code = c & 0x7fffffff
         else:
-            err.write(str(c) + '\n')
+            err._keep(str(c) + '\n')
             code = 1
     except BaseException as e:
-        kind, code = (3 if isinstance(e, MemoryError) else 1), 1
+        kind, code = (_KIND_MEMORY if isinstance(e, MemoryError) else _KIND_EXCEPTION), 1
         try:
             # Drop this harness's own frame: the traceback starts in the code.
             tb = ''.join(traceback.format_exception(type(e), e, e.__traceback__.tb_next))
-            err.write('Error: ' + (str(e) or type(e).__name__) + '\nTraceback:\n' + tb)
+            err._keep('Error: ' + (str(e) or type(e).__name__) + '\nTraceback:\n' + tb)
         except BaseException:
-            err.write('Error: ' + type(e).__name__ + '\n')
+            err._keep('Error: ' + type(e).__name__ + '\n')
     finally:
         try:
             sys.stdout.flush()
@@ -70,8 +78,8 @@ def _run(src, cap):
             pass
         sys.stdout, sys.stderr = so, se
     o, e2 = _enc(out.value()), _enc(err.value())
-    flags = (1 if out.over else 0) | (2 if err.over else 0)
-    return struct.pack('<iiII', kind, code, flags, len(o)) + o + struct.pack('<I', len(e2)) + e2
+    flags = (_FLAG_STDOUT_CUT if out.over else 0) | (_FLAG_STDERR_CUT if err.over else 0)
+    return struct.pack(_RESULT_HEADER, kind, code, flags, len(o)) + o + struct.pack('<I', len(e2)) + e2
 
 def _reseed():
     import random, os

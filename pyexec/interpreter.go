@@ -2,10 +2,10 @@ package pyexec
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"sync"
 	"time"
 
@@ -58,11 +58,6 @@ type Interpreter struct {
 	id     string
 }
 
-var interpSeq struct {
-	sync.Mutex
-	n int
-}
-
 // NewInterpreter makes an interpreter. In service mode a missing service is
 // an error that says to register it; an unknown registry backend is an
 // "invalid services backend" error.
@@ -76,11 +71,8 @@ func NewInterpreter(ctx context.Context, opts InterpreterOptions) (*Interpreter,
 	if opts.ToolName == "" {
 		opts.ToolName = "tool"
 	}
-	interpSeq.Lock()
-	interpSeq.n++
-	id := "interp" + strconv.Itoa(interpSeq.n)
-	interpSeq.Unlock()
-	in := &Interpreter{opts: opts, gen: map[int]int{}, id: id}
+	// A random ID keeps the sessions of interpreters sharing a pool apart.
+	in := &Interpreter{opts: opts, gen: map[int]int{}, id: "interp-" + rand.Text()[:10]}
 	reg := opts.Registry
 	if reg == nil && opts.Services != "" {
 		r, err := registry.Open(ctx, opts.Services, registry.WithNamespace(opts.Namespace), registry.ClientOnly())

@@ -17,23 +17,24 @@ import (
 type Pool struct {
 	opts Options
 	art  Artefacts
-	rt   *sandbox.Runtime
+	rt   *sandbox.Runtime // the pool's own: Close closes it and all it compiled
 	mod  *sandbox.Module
 	// modNoData is mod without data segments, for instances made from the
 	// copy-on-write snapshot (nil: use mod and re-map after instantiation).
 	modNoData *sandbox.Module
 	snap      *snapshot
 
-	idle   chan *interp // free shared interpreters; receivers are served FIFO
+	shared sharedQueue  // the Size interpreters of shared calls
 	spares chan *interp // clean interpreters, never used, ready to hand out
 
 	mu       sync.Mutex
 	sessions map[string]*list.Element // of *session, most recent first
 	lru      *list.List
 	closed   bool
-	ctx      context.Context
+	ctx      context.Context // ends at Close, stopping calls in flight
 	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	calls    sync.WaitGroup // calls in flight
+	wg       sync.WaitGroup // background work: clones, closes, expiry
 }
 
 // ErrClosed: the pool was closed.
@@ -53,68 +54,80 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 			return nil, fmt.Errorf("pyexec: mount %s: not a directory", m.HostDir)
 		}
 	}
-	rt, err := sandbox.Shared(ctx, opts.Engine, opts.MemoryLimit)
+	engine := opts.Engine
+	if engine == "" {
+		engine = sandbox.DefaultEngine
+	}
+	rt, err := sandbox.NewRuntime(ctx, sandbox.WithEngine(engine), sandbox.WithMemoryLimit(opts.MemoryLimit),
+		sandbox.WithLogger(opts.Logger))
 	if err != nil {
 		return nil, err
 	}
-	mod, err := compiledPython(ctx, rt, art, false)
-	if err != nil {
-		return nil, err
-	}
-	p := &Pool{opts: opts, art: art, rt: rt, mod: mod, idle: make(chan *interp, opts.Size), spares: make(chan *interp, opts.Spares),
+	p := &Pool{opts: opts, art: art, rt: rt, spares: make(chan *interp, opts.Spares),
 		sessions: map[string]*list.Element{}, lru: list.New()}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
+	if err := p.start(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// start makes the snapshot and the shared interpreters, and starts the
+// background work.
+func (p *Pool) start(ctx context.Context) error {
+	var err error
+	if p.mod, err = p.compile(ctx, false); err != nil {
+		return err
+	}
 	first, err := p.coldStart(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := first.warmUp(ctx); err != nil {
 		first.close()
-		return nil, err
+		return err
 	}
-	if p.snap, err = p.takeSnapshot(ctx, first); err != nil {
+	p.snap, err = p.takeSnapshot(ctx, first)
+	if err != nil {
 		first.close()
-		return nil, err
+		return err
 	}
 	if p.snap.cow != nil {
-		if p.modNoData, err = compiledPython(ctx, rt, art, true); err != nil {
+		if p.modNoData, err = p.compile(ctx, true); err != nil {
 			p.opts.Logger.Warn("no data-less module variant; snapshot instances re-map their data pages", "err", err)
 			p.modNoData = nil
 		}
-	}
-	if p.snap.cow != nil {
 		// Every interpreter a clone, the first one too, so that all of
 		// them have memory the sandbox manages (per-call memory limits).
 		first.close()
 		if first, err = p.clone(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	p.idle <- first
+	p.shared.put(first)
 	var wg sync.WaitGroup
-	errs := make(chan error, opts.Size)
-	for range opts.Size - 1 {
+	errs := make(chan error, p.opts.Size)
+	for range p.opts.Size - 1 {
 		wg.Go(func() {
 			it, err := p.clone(ctx)
 			if err != nil {
 				errs <- err
 				return
 			}
-			p.idle <- it
+			p.shared.put(it)
 		})
 	}
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		p.Close()
-		return nil, err
+		return err
 	}
-	for range opts.Spares {
-		p.cloneLater(p.spares)
+	for range p.opts.Spares {
+		p.cloneLater(p.addSpare)
 	}
-	p.wg.Add(1)
-	go p.expireSessions()
-	return p, nil
+	p.background(p.expireSessions)
+	return nil
 }
 
 // Execute runs code with the settings opts give (see Request) and reports
@@ -130,6 +143,10 @@ func (p *Pool) Execute(ctx context.Context, code string, opts ...ExecOption) (Re
 
 // Run runs one Request (see Execute).
 func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
+	if !p.enter() {
+		return Result{}, ErrClosed
+	}
+	defer p.calls.Done()
 	if req.Reset {
 		p.ResetSession(req.Session)
 		return Result{Success: true}, nil
@@ -142,6 +159,7 @@ func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()
+	defer context.AfterFunc(p.ctx, cancel)() // Close stops the call
 	t0 := time.Now()
 	var (
 		res Result
@@ -156,7 +174,42 @@ func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
 		res, err = p.execShared(ctx, req)
 	}
 	res.Duration = time.Since(t0)
+	if err == nil && p.ctx.Err() != nil && (res.Failure == FailTimeout || res.Failure == FailQueued) {
+		return Result{}, ErrClosed // stopped by Close, not by its deadline
+	}
 	return res, err
+}
+
+// enter counts a call in, unless the pool is closed.
+func (p *Pool) enter() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.calls.Add(1)
+	return true
+}
+
+// background runs f on its own goroutine, which Close waits for; once the
+// pool is closed it runs nothing and returns false.
+func (p *Pool) background(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.wg.Go(f)
+	return true
+}
+
+// discard closes an interpreter that must not serve again, off the
+// caller's path: a call returns once its guest stopped, not after its
+// interpreter's memory and /tmp are freed.
+func (p *Pool) discard(it *interp) {
+	if !p.background(it.close) {
+		it.close()
+	}
 }
 
 func (p *Pool) isClosed() bool {
@@ -165,7 +218,9 @@ func (p *Pool) isClosed() bool {
 	return p.closed
 }
 
-// Close stops the pool and frees its interpreters.
+// Close stops the pool: waiting callers get ErrClosed, calls in flight are
+// stopped (they return ErrClosed), and everything the pool made is freed:
+// interpreters, the snapshot and the runtime with its compiled code.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -177,18 +232,21 @@ func (p *Pool) Close() error {
 	p.sessions = map[string]*list.Element{}
 	p.mu.Unlock()
 	p.cancel()
+	for _, it := range p.shared.close() {
+		it.close()
+	}
+	p.calls.Wait()
 	p.wg.Wait()
 	for _, el := range sessions {
 		el.Value.(*session).kill()
 	}
-	for {
-		select {
-		case it := <-p.idle:
-			it.close()
-		case it := <-p.spares:
-			it.close()
-		default:
-			return nil
-		}
+	close(p.spares)
+	for it := range p.spares {
+		it.close()
 	}
+	var err error
+	if p.snap != nil && p.snap.cow != nil {
+		err = p.snap.cow.Close()
+	}
+	return errors.Join(err, p.rt.Close(context.Background()))
 }

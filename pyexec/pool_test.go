@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -67,6 +68,24 @@ func TestTorchRLExecutorCases(t *testing.T) {
 	}
 }
 
+// A closed standard stream behaves as in native CPython: writing to it
+// raises ValueError and the code fails with exit code 1; the next call has
+// working streams again.
+func TestClosedStreamRaisesLikeCPython(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	r := run(t, p, "import sys; sys.stdout.close(); print('x')")
+	if r.Success || r.Failure != pyexec.FailException || r.ReturnCode != 1 || r.Stdout != "" ||
+		!strings.Contains(r.Stderr, "ValueError: I/O operation on closed file") {
+		t.Fatalf("print after sys.stdout.close(): %+v", r)
+	}
+	// With stderr closed, the traceback still reaches the result.
+	r = run(t, p, "import sys; sys.stderr.close(); print('y', file=sys.stderr)")
+	if r.Success || r.Failure != pyexec.FailException || r.ReturnCode != 1 || !strings.Contains(r.Stderr, "ValueError") {
+		t.Fatalf("print after sys.stderr.close(): %+v", r)
+	}
+	healthy(t, p, 2)
+}
+
 func TestConcurrentCallsGetTheirOwnOutput(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 4})
 	const n = 200
@@ -123,8 +142,6 @@ func TestAdversarialInputs(t *testing.T) {
 			func(r pyexec.Result) bool {
 				return !strings.Contains(r.Stdout, "etc") && !strings.Contains(r.Stdout, "proc")
 			}},
-		{"socket", "import socket; socket.create_connection(('127.0.0.1', 6379))", 0,
-			func(r pyexec.Result) bool { return !r.Success }},
 		{"subprocess", "import subprocess; subprocess.run(['ls'])", 0,
 			func(r pyexec.Result) bool { return !r.Success }},
 		{"thread", "import threading; threading.Thread(target=print).start()", 0,
@@ -148,12 +165,32 @@ func TestAdversarialInputs(t *testing.T) {
 				t.Fatalf("result %+v", trim(r))
 			}
 			if c.timeout > 0 {
-				if over := time.Since(t0) - c.timeout; over > 100*time.Millisecond {
-					t.Errorf("stopped %v after the deadline, want under 100ms", over)
-				}
+				stoppedInTime(t, time.Since(t0), c.timeout)
 			}
 			healthy(t, p, 4)
 		})
+	}
+}
+
+// stopMargin is how late after its deadline a stopped call may return:
+// 100 ms, the documented promise. The stop itself takes 0.3-4 ms (median
+// 1.5-3.7 ms, worst 24 ms on a loaded 2-core machine); under -race there it
+// took a median of 4-7 ms and up to 138 ms, so the margin is 500 ms there.
+// Closing the stopped interpreter is not part of it: that happens after the
+// call has returned.
+func stopMargin() time.Duration {
+	if underRace {
+		return 500 * time.Millisecond
+	}
+	return 100 * time.Millisecond
+}
+
+// stoppedInTime checks that a call with a deadline returned within
+// stopMargin of it.
+func stoppedInTime(t *testing.T, elapsed, timeout time.Duration) {
+	t.Helper()
+	if over := elapsed - timeout; over > stopMargin() {
+		t.Errorf("returned %v after its deadline of %v, want under %v", over, timeout, stopMargin())
 	}
 }
 
@@ -375,9 +412,109 @@ func TestAsyncio(t *testing.T) {
 			t.Fatalf("asyncio: %+v", trim(r))
 		}
 	}
-	// A coroutine sleeping past the deadline is stopped too.
-	r := run(t, p, "import asyncio\nasyncio.run(asyncio.sleep(30))", pyexec.WithTimeout(200*time.Millisecond))
+	// A coroutine sleeping past the deadline is stopped at the deadline.
+	const timeout = 200 * time.Millisecond
+	t0 := time.Now()
+	r := run(t, p, "import asyncio\nasyncio.run(asyncio.sleep(30))", pyexec.WithTimeout(timeout))
 	if r.Failure != pyexec.FailTimeout {
 		t.Fatalf("asyncio sleep past the deadline: %+v", r)
+	}
+	stoppedInTime(t, time.Since(t0), timeout)
+}
+
+// The guest has no network: a connection to a port that listens on the
+// host's loopback fails, and nothing reaches the listener.
+func TestNoNetwork(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p := newPool(t, pyexec.Options{Size: 1})
+	port := ln.Addr().(*net.TCPAddr).Port
+	for _, code := range []string{
+		fmt.Sprintf("import socket; socket.create_connection(('127.0.0.1', %d), timeout=1)", port),
+		fmt.Sprintf("import urllib.request; urllib.request.urlopen('http://127.0.0.1:%d/', timeout=1)", port),
+	} {
+		if r := run(t, p, code); r.Success || r.Failure != pyexec.FailException {
+			t.Fatalf("%s: %+v", code, trim(r))
+		}
+	}
+	// A connection made would be waiting in the backlog by now.
+	ln.(*net.TCPListener).SetDeadline(time.Now())
+	if c, err := ln.Accept(); err == nil {
+		c.Close()
+		t.Fatal("the guest connected to the host's loopback")
+	}
+}
+
+// Sessions idle for longer than SessionIdle are closed, and their state
+// goes with them.
+func TestIdleSessionsExpire(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, SessionIdle: 50 * time.Millisecond})
+	run(t, p, "v = 1", pyexec.InSession("idle"))
+	pyexec.WaitFor(t, "the idle session to be closed", func() bool { return p.Sessions() == 0 })
+	if r := run(t, p, "print(v)", pyexec.InSession("idle")); r.Success || !strings.Contains(r.Stderr, "NameError") {
+		t.Fatalf("expired session kept its state: %+v", r)
+	}
+}
+
+// Output files larger than FileCap are not returned.
+func TestFileCap(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, FileCap: 1000})
+	r := run(t, p, "open('/tmp/fits', 'wb').write(b'x' * 1000)\nopen('/tmp/over', 'wb').write(b'x' * 1001)",
+		pyexec.WithOutputFiles("fits", "over"))
+	if _, over := r.Files["over"]; !r.Success || len(r.Files["fits"]) != 1000 || over {
+		t.Fatalf("files of 1000 and 1001 bytes under a cap of 1000: got %d files, fits %d bytes, over returned %v (%+v)",
+			len(r.Files), len(r.Files["fits"]), over, trim(r))
+	}
+}
+
+// Input files that would not fit /tmp are refused before the code runs.
+func TestInputFilesOverTheScratchCap(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, ScratchSize: 1 << 20})
+	half := make([]byte, 600<<10)
+	r := run(t, p, "print('ran')", pyexec.WithFiles(map[string][]byte{"a": half, "b": half}))
+	if r.Success || r.Stdout != "" || !strings.Contains(r.Stderr, "exceed /tmp's cap") {
+		t.Fatalf("1.2 MiB of input files into a 1 MiB /tmp: %+v", r)
+	}
+	if r := run(t, p, "import os; print(os.path.getsize('/tmp/a'))", pyexec.WithFiles(map[string][]byte{"a": half})); r.Stdout != "614400\n" {
+		t.Fatalf("input file within the cap: %+v", r)
+	}
+}
+
+// snapshotFiles counts this process's open snapshot memfds.
+func snapshotFiles(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd to count open files in")
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && strings.Contains(target, "sandhost-snapshot") {
+			n++
+		}
+	}
+	return n
+}
+
+// Close frees what the pool made, its snapshot's in-memory file included,
+// rather than leaving it to a finalizer.
+func TestCloseClosesTheSnapshot(t *testing.T) {
+	before := snapshotFiles(t)
+	p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := snapshotFiles(t); n != before+1 {
+		p.Close()
+		t.Fatalf("%d snapshot files open with the pool, %d before", n, before)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if n := snapshotFiles(t); n != before {
+		t.Fatalf("%d snapshot files open after Close, %d before", n, before)
 	}
 }

@@ -4,23 +4,84 @@ import (
 	_ "embed"
 	"encoding/binary"
 	"errors"
+	"fmt"
 )
 
-//go:embed harness.py
-var harness []byte
-
-// The exports of python.wasm (wasm/python/sandhost_embed.c).
+// The host↔harness protocol, described here once. The C side is
+// wasm/python/sandhost_embed.c (the exports), the Python side harness.py
+// (what runs the code); the constants the harness needs are sent to it from
+// this file (harnessSource), so the two cannot disagree.
+//
+// python.wasm exports five functions. The host never talks to the guest over
+// stdin/stdout, so nothing user code prints, reads or writes can reach this
+// channel:
+//
+//	sandhost_init(ptr, len) -> i32      start CPython once and run the harness
+//	                                    source (UTF-8, len bytes at ptr) as
+//	                                    module __sandhost__; 0 on success, else
+//	                                    1 (CPython did not start), 2 (no
+//	                                    module), 3 (the harness raised) or 4
+//	                                    (it lacks _run or _reseed); the reason
+//	                                    is on fd 2
+//	sandhost_alloc(n) -> ptr            guest malloc, for the code; 0 when out
+//	sandhost_free(ptr)                  of memory / guest free
+//	sandhost_exec(ptr, len, cap) -> ptr run UTF-8 source in the persistent
+//	                                    __main__ through the harness's
+//	                                    _run(source, cap), capping each
+//	                                    stream at cap characters; returns a
+//	                                    pointer to [u32 n][n result bytes],
+//	                                    freed by the host, or 0 when the
+//	                                    harness could not build a result
+//	                                    (out of memory)
+//	sandhost_reseed() -> i32            the harness's _reseed(): new random
+//	                                    state for a clone of the snapshot
+//
+// A result is, little-endian (struct format resultHeader, then a u32 length
+// and the bytes of stderr):
+//
+//	i32 kind    resultOK, resultException, resultExit (SystemExit or
+//	            os._exit inside Python) or resultMemory (MemoryError)
+//	i32 code    the exit code for resultExit, 1 for an exception
+//	u32 flags   flagStdoutCut | flagStderrCut: the stream was truncated
+//	u32 n       then n bytes of stdout (UTF-8, lone surrogates escaped)
+//	u32 m       then m bytes of stderr
 const (
 	exportInit   = "sandhost_init"
 	exportAlloc  = "sandhost_alloc"
 	exportFree   = "sandhost_free"
 	exportExec   = "sandhost_exec"
 	exportReseed = "sandhost_reseed"
+
+	resultHeader = "<iiII" // kind, code, flags, stdout length (Python's struct format)
+
+	flagStdoutCut = 1
+	flagStderrCut = 2
 )
 
-// harnessResult is what the harness returns.
+// resultKind is how the code ended, as the harness reports it.
+type resultKind int32
+
+const (
+	resultOK resultKind = iota
+	resultException
+	resultExit
+	resultMemory
+)
+
+//go:embed harness.py
+var harness string
+
+// harnessSource is what sandhost_init runs: the protocol's constants, then
+// harness.py.
+var harnessSource = []byte(fmt.Sprintf("# Sent by the host: the protocol's constants (pyexec/protocol.go).\n"+
+	"_KIND_OK, _KIND_EXCEPTION, _KIND_EXIT, _KIND_MEMORY = %d, %d, %d, %d\n"+
+	"_FLAG_STDOUT_CUT, _FLAG_STDERR_CUT = %d, %d\n"+
+	"_RESULT_HEADER = %q\n",
+	resultOK, resultException, resultExit, resultMemory, flagStdoutCut, flagStderrCut, resultHeader) + harness)
+
+// harnessResult is a result as the harness returns it.
 type harnessResult struct {
-	kind      int32 // 0 ok, 1 exception, 2 SystemExit, 3 MemoryError
+	kind      resultKind
 	code      int32
 	stdoutCut bool
 	stderrCut bool
@@ -28,22 +89,15 @@ type harnessResult struct {
 	stderr    []byte
 }
 
-const (
-	kindOK = iota
-	kindException
-	kindExit
-	kindMemory
-)
-
 func parseResult(b []byte) (harnessResult, error) {
 	var r harnessResult
 	if len(b) < 16 {
 		return r, errors.New("pyexec: short result")
 	}
-	r.kind = int32(binary.LittleEndian.Uint32(b[0:]))
+	r.kind = resultKind(binary.LittleEndian.Uint32(b[0:]))
 	r.code = int32(binary.LittleEndian.Uint32(b[4:]))
 	flags := binary.LittleEndian.Uint32(b[8:])
-	r.stdoutCut, r.stderrCut = flags&1 != 0, flags&2 != 0
+	r.stdoutCut, r.stderrCut = flags&flagStdoutCut != 0, flags&flagStderrCut != 0
 	n := binary.LittleEndian.Uint32(b[12:])
 	if uint64(16)+uint64(n)+4 > uint64(len(b)) {
 		return r, errors.New("pyexec: bad stdout length")

@@ -67,14 +67,14 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 	}
 	keep = true
 	switch out.kind {
-	case kindOK:
+	case resultOK:
 		res.Success = res.Stderr == ""
-	case kindException:
+	case resultException:
 		res.Failure, res.ReturnCode = FailException, 1
-	case kindExit:
+	case resultExit:
 		res.Failure, res.ReturnCode = FailExit, int(out.code)
 		keep = false // TorchRL loses the slot; we replace it
-	case kindMemory:
+	case resultMemory:
 		res.Failure, res.ReturnCode = FailMemory, 1
 		keep = false
 	}

@@ -38,7 +38,7 @@ func (p *Pool) execSession(ctx context.Context, req Request) (Result, error) {
 	}
 	res, keep := p.run(ctx, req, s.it)
 	if !keep {
-		s.it.close()
+		p.discard(s.it)
 		s.it = nil
 		res.Stderr += "[the session's interpreter was replaced: its state is gone]\n"
 	}
@@ -113,7 +113,6 @@ func (p *Pool) Sessions() int {
 // expireSessions closes sessions idle for longer than SessionIdle, until
 // the pool closes.
 func (p *Pool) expireSessions() {
-	defer p.wg.Done()
 	t := time.NewTicker(max(p.opts.SessionIdle/10, time.Second))
 	defer t.Stop()
 	for {

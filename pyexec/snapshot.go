@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 
 	"github.com/sandhost/sandhost/sandbox"
 )
@@ -21,21 +20,11 @@ type snapshot struct {
 	cow   *sandbox.Snapshot // the whole image, mapped copy-on-write; nil where unsupported
 }
 
-var (
-	modsMu sync.Mutex
-	mods   = map[string]*sandbox.Module{} // by runtime, wasm path and variant: compile once per process
-)
-
-// compiledPython compiles python.wasm, or with stripData its variant with an
-// empty data section (for instances that start from a snapshot).
-func compiledPython(ctx context.Context, rt *sandbox.Runtime, art Artefacts, stripData bool) (*sandbox.Module, error) {
-	key := fmt.Sprintf("%p|%s|%v", rt, art.Wasm, stripData)
-	modsMu.Lock()
-	defer modsMu.Unlock()
-	if m, ok := mods[key]; ok {
-		return m, nil
-	}
-	wasm, err := os.ReadFile(art.Wasm)
+// compile compiles python.wasm, or with stripData its variant with an empty
+// data section (for instances that start from a snapshot), in the pool's
+// runtime (from the on-disk compilation cache when warm).
+func (p *Pool) compile(ctx context.Context, stripData bool) (*sandbox.Module, error) {
+	wasm, err := os.ReadFile(p.art.Wasm)
 	if err != nil {
 		return nil, err
 	}
@@ -46,12 +35,7 @@ func compiledPython(ctx context.Context, rt *sandbox.Runtime, art Artefacts, str
 		}
 		name = "python.wasm (no data section)"
 	}
-	m, err := rt.Compile(ctx, name, wasm)
-	if err != nil {
-		return nil, err
-	}
-	mods[key] = m
-	return m, nil
+	return p.rt.Compile(ctx, name, wasm)
 }
 
 // coldStart instantiates the module and starts CPython (tens of ms).
@@ -65,12 +49,12 @@ func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
 		return nil, err
 	}
 	it := &interp{inst: inst, stdout: so, stderr: se}
-	ptr, err := it.put(ctx, harness)
+	ptr, err := it.put(ctx, harnessSource)
 	if err != nil {
 		it.close()
 		return nil, err
 	}
-	res, err := inst.Call(ctx, exportInit, uint64(ptr), uint64(len(harness)))
+	res, err := inst.Call(ctx, exportInit, uint64(ptr), uint64(len(harnessSource)))
 	if err == nil && res[0] != 0 {
 		err = fmt.Errorf("CPython start-up failed (%d): %s", res[0], se.take().kept)
 	}

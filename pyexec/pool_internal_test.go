@@ -1,0 +1,150 @@
+package pyexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sandhost/sandhost/sandbox"
+)
+
+// gatedPool is a pool of one shared interpreter, held by a call that waits
+// (inside Python) until the test opens the gate: a file appearing in a
+// read-only mount. Calls made meanwhile queue.
+type gatedPool struct {
+	*Pool
+	gate string
+	held chan heldResult
+}
+
+type heldResult struct {
+	r   Result
+	err error
+}
+
+func newGatedPool(t *testing.T) *gatedPool {
+	t.Helper()
+	dir := t.TempDir()
+	p, err := NewPool(context.Background(), Options{Size: 1, Timeout: time.Minute,
+		Mounts: []sandbox.Mount{{HostDir: dir, GuestPath: "/gate"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	g := &gatedPool{Pool: p, gate: filepath.Join(dir, "open"), held: make(chan heldResult, 1)}
+	go func() {
+		r, err := p.Execute(context.Background(), "import os, time\norder = []\nwhile not os.path.exists('/gate/open'): time.sleep(0.002)")
+		g.held <- heldResult{r, err}
+	}()
+	waitFor(t, "the call to hold the interpreter", func() bool {
+		p.shared.mu.Lock()
+		defer p.shared.mu.Unlock()
+		return len(p.shared.free) == 0
+	})
+	return g
+}
+
+// open lets the holding call finish.
+func (g *gatedPool) open(t *testing.T) {
+	t.Helper()
+	if err := os.WriteFile(g.gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if h := <-g.held; !h.r.Success || h.err != nil {
+		t.Fatalf("the holding call: %+v %v", h.r, h.err)
+	}
+}
+
+// Shared calls that queue are run in the order they came.
+func TestQueuedSharedCallsRunInOrder(t *testing.T) {
+	g := newGatedPool(t)
+	const n = 5
+	done := make(chan Result, n)
+	for i := range n {
+		go func() {
+			r, _ := g.Execute(context.Background(), fmt.Sprintf("order.append(%d)", i))
+			done <- r
+		}()
+		waitFor(t, "the call to queue", func() bool { return g.shared.waiters() == i+1 })
+	}
+	g.open(t)
+	for range n {
+		if r := <-done; !r.Success {
+			t.Fatalf("queued call: %+v", r)
+		}
+	}
+	if r, _ := g.Execute(context.Background(), "print(order)"); r.Stdout != "[0, 1, 2, 3, 4]\n" {
+		t.Fatalf("calls ran in the order %q, want [0, 1, 2, 3, 4]", r.Stdout)
+	}
+}
+
+// A shared call whose deadline passes while it is queued returns at its
+// deadline with failure "queued", never runs, and costs the shared
+// interpreter nothing (its state is kept).
+func TestSharedCallDeadlinePassesWhileQueued(t *testing.T) {
+	g := newGatedPool(t)
+	const timeout = 200 * time.Millisecond
+	t0 := time.Now()
+	r, err := g.Execute(context.Background(), "order.append('late')", WithTimeout(timeout))
+	elapsed := time.Since(t0)
+	if err != nil || r.Failure != FailQueued || r.ReturnCode != -1 {
+		t.Fatalf("queued past its deadline: %+v %v", r, err)
+	}
+	if elapsed < timeout {
+		t.Fatalf("gave up after %v, before its deadline of %v", elapsed, timeout)
+	}
+	g.open(t) // only now is an interpreter free: the call above returned on its own
+	if r, _ := g.Execute(context.Background(), "print(order)"); r.Stdout != "[]\n" {
+		t.Fatalf("shared state after the queued call: %+v (want it kept, and the call not run)", r)
+	}
+}
+
+// The pool keeps Spares clean interpreters ready, and makes new ones as
+// fresh calls and sessions take them.
+func TestSparesAreKeptReady(t *testing.T) {
+	p, err := NewPool(context.Background(), Options{Size: 1, Spares: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ready := func() bool { return len(p.spares) == 3 }
+	waitFor(t, "3 spares", ready)
+	for _, opt := range []ExecOption{Fresh(), InSession("s")} {
+		if r, _ := p.Execute(context.Background(), "print(1)", opt); !r.Success {
+			t.Fatalf("call: %+v", r)
+		}
+	}
+	waitFor(t, "3 spares again", ready)
+}
+
+// Close stops the calls in flight and the queued ones (both return
+// ErrClosed), then frees everything.
+func TestCloseStopsCallsInFlight(t *testing.T) {
+	g := newGatedPool(t)
+	queued := make(chan error, 1)
+	go func() {
+		_, err := g.Execute(context.Background(), "pass")
+		queued <- err
+	}()
+	waitFor(t, "the call to queue", func() bool { return g.shared.waiters() == 1 })
+	t0 := time.Now()
+	if err := g.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	// The holding call's deadline is a minute away: Close stopped it
+	// rather than waiting for it (which takes milliseconds; 10 s is for a
+	// loaded machine under -race).
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Fatalf("Close took %v: it waited for the call in flight instead of stopping it", d)
+	}
+	if h := <-g.held; !errors.Is(h.err, ErrClosed) {
+		t.Fatalf("call in flight at Close: %+v %v", h.r, h.err)
+	}
+	if err := <-queued; !errors.Is(err, ErrClosed) {
+		t.Fatalf("queued call at Close: %v", err)
+	}
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package pyexec_test
+
+// underRace: the race detector slows guest and host code several times.
+const underRace = true

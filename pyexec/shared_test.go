@@ -1,0 +1,112 @@
+package pyexec
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// WaitFor is waitFor for the package's external tests.
+var WaitFor = waitFor
+
+// waitFor polls cond until it holds, failing the test after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Waiting callers get interpreters in the order they came, whatever order
+// the runtime wakes their goroutines in.
+func TestSharedQueueServesInOrder(t *testing.T) {
+	var q sharedQueue
+	const n = 8
+	got := make([]chan *interp, n)
+	for i := range n {
+		got[i] = make(chan *interp, 1)
+		go func() {
+			it, err := q.get(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] <- it
+		}()
+		waitFor(t, "the caller to queue", func() bool { return q.waiters() == i+1 })
+	}
+	its := make([]*interp, n)
+	for i := range its {
+		its[i] = &interp{}
+		q.put(its[i])
+	}
+	for i := range n {
+		if it := <-got[i]; it != its[i] {
+			t.Fatalf("caller %d got the interpreter put %s", i, whichOf(its, it))
+		}
+	}
+	if q.waiters() != 0 || len(q.free) != 0 {
+		t.Fatalf("%d waiters, %d free after serving everyone", q.waiters(), len(q.free))
+	}
+}
+
+func whichOf(its []*interp, it *interp) string {
+	for i, x := range its {
+		if x == it {
+			return "as number " + string(rune('0'+i))
+		}
+	}
+	return "nowhere"
+}
+
+// A caller whose deadline passes while queued leaves the queue: the next
+// interpreter goes to the free ones, not to it, and a later caller gets it.
+func TestSharedQueueDeadlineWhileQueued(t *testing.T) {
+	var q sharedQueue
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := q.get(ctx)
+		done <- err
+	}()
+	waitFor(t, "the caller to queue", func() bool { return q.waiters() == 1 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("get after its context ended: %v", err)
+	}
+	it := &interp{}
+	q.put(it)
+	if q.waiters() != 0 || len(q.free) != 1 {
+		t.Fatalf("%d waiters, %d free: the interpreter went to a caller that gave up", q.waiters(), len(q.free))
+	}
+	// A call whose deadline already passed does not take it either.
+	if _, err := q.get(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("get with an ended context: %v", err)
+	}
+	if got, err := q.get(context.Background()); got != it || err != nil {
+		t.Fatalf("next caller got %p, %v", got, err)
+	}
+}
+
+func TestSharedQueueCloseWakesWaiters(t *testing.T) {
+	var q sharedQueue
+	done := make(chan error, 1)
+	go func() {
+		_, err := q.get(context.Background())
+		done <- err
+	}()
+	waitFor(t, "the caller to queue", func() bool { return q.waiters() == 1 })
+	if free := q.close(); len(free) != 0 {
+		t.Fatalf("close returned %d interpreters", len(free))
+	}
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("waiting caller after close: %v", err)
+	}
+	if _, err := q.get(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("get after close: %v", err)
+	}
+}
