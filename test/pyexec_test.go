@@ -20,7 +20,7 @@ func TestPythonExecutorAcrossHosts(t *testing.T) {
 	// One host has no CPython build: it must not be offered the executor.
 	bare := testhost.StartEnv(t, []string{"SANDHOST_CACHE=" + t.TempDir(), "SANDHOST_PYTHON_DIR="}, url, "py")
 	startHost(t, url, "py")
-	mustCLI(t, url, "py", "register", "python_executor", "python_executor", "--args", `{"pool_size": 2, "timeout": 5}`)
+	mustCLI(t, url, "py", "register", "python_executor", "python_executor", "--args", `{"pool_size": 2, "timeout": "5s", "memory": "256MiB"}`)
 	if owner := specOf(t, url, "py", "python_executor").Owner; owner == bare.ID {
 		t.Fatal("the executor was placed on the host without python.wasm")
 	}
