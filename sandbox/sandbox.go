@@ -1,6 +1,6 @@
-// Package sandbox runs WebAssembly guests under the host's control: a shared
-// runtime per engine and memory-limit class with an on-disk compilation
-// cache, a memory limit per instance, deadlines that stop guest code (even a
+// Package sandbox runs WebAssembly guests under the host's control: runtimes
+// per engine and memory-limit class with an on-disk compilation cache, a
+// memory limit per instance, deadlines that stop guest code (even a
 // loop inside C), read-only mounts and nothing else of the host (no other
 // files, no network, no inherited environment), and stdout/stderr captured
 // with byte caps.
@@ -19,7 +19,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 )
 
@@ -88,7 +87,8 @@ func CacheRoot() string {
 }
 
 // Runtime compiles and instantiates modules for one engine and memory limit.
-// It is safe for concurrent use; share one per class (see Shared).
+// It is safe for concurrent use: share one per memory-limit class, so that
+// instances share compiled code. Whoever makes a runtime closes it.
 type Runtime struct {
 	cfg config
 	eng engine
@@ -128,31 +128,6 @@ func NewRuntime(ctx context.Context, opts ...Option) (*Runtime, error) {
 		return nil, err
 	}
 	return &Runtime{cfg: cfg, eng: eng}, nil
-}
-
-var (
-	sharedMu sync.Mutex
-	shared   = map[string]*Runtime{}
-)
-
-// Shared returns the process's runtime for an engine and memory limit,
-// creating it on first use: instances of one class share compiled code.
-func Shared(ctx context.Context, engineName string, memLimit int64) (*Runtime, error) {
-	if engineName == "" {
-		engineName = DefaultEngine
-	}
-	key := fmt.Sprintf("%s/%d", engineName, memLimit)
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if r, ok := shared[key]; ok {
-		return r, nil
-	}
-	r, err := NewRuntime(ctx, WithEngine(engineName), WithMemoryLimit(memLimit))
-	if err != nil {
-		return nil, err
-	}
-	shared[key] = r
-	return r, nil
 }
 
 // Engine is the runtime's engine name.

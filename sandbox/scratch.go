@@ -18,7 +18,7 @@ import (
 // the host has it. Symlinks and hard links are refused inside it, so the
 // guest cannot point outside.
 type Scratch struct {
-	Dir string // host directory
+	dir string // host directory
 	cap int64
 
 	mu    sync.Mutex
@@ -40,7 +40,7 @@ func NewScratch(capBytes int64) (*Scratch, error) {
 			return nil, fmt.Errorf("sandbox: scratch dir: %w", err)
 		}
 	}
-	return &Scratch{Dir: dir, cap: capBytes, sizes: map[string]int64{}}, nil
+	return &Scratch{dir: dir, cap: capBytes, sizes: map[string]int64{}}, nil
 }
 
 // Cap is the scratch's size limit in bytes.
@@ -57,7 +57,7 @@ func (s *Scratch) Used() int64 {
 func (s *Scratch) Full() bool { return s.full.Swap(false) }
 
 // Remove deletes the directory.
-func (s *Scratch) Remove() error { return os.RemoveAll(s.Dir) }
+func (s *Scratch) Remove() error { return os.RemoveAll(s.dir) }
 
 // Errors of the host's file transfers with a scratch, for errors.Is.
 var (
@@ -93,7 +93,7 @@ func (s *Scratch) WriteFile(name string, data []byte) error {
 	if s.used-cur+int64(len(data)) > s.cap {
 		return fmt.Errorf("%w: %s of %d bytes with %d of %d used", ErrScratchFull, name, len(data), s.used-cur, s.cap)
 	}
-	hp := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	hp := filepath.Join(s.dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(hp), 0o755); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -113,7 +113,7 @@ func (s *Scratch) ReadFile(name string, maxBytes int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	hp := filepath.Join(s.Dir, filepath.FromSlash(rel))
+	hp := filepath.Join(s.dir, filepath.FromSlash(rel))
 	st, err := os.Lstat(hp)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
@@ -147,7 +147,7 @@ func (s *Scratch) knownLocked(p string) int64 {
 		return n
 	}
 	var n int64
-	if st, err := os.Stat(filepath.Join(s.Dir, filepath.FromSlash(p))); err == nil && st.Mode().IsRegular() {
+	if st, err := os.Stat(filepath.Join(s.dir, filepath.FromSlash(p))); err == nil && st.Mode().IsRegular() {
 		n = st.Size()
 	}
 	s.sizes[p] = n

@@ -20,7 +20,7 @@ type wazyScratchFS struct {
 }
 
 func newWazyScratchFS(s *Scratch) wsys.FS {
-	return &wazyScratchFS{FS: wsysfs.DirFS(s.Dir), s: s}
+	return &wazyScratchFS{FS: wsysfs.DirFS(s.dir), s: s}
 }
 
 func (f *wazyScratchFS) OpenFile(p string, flag wsys.Oflag, perm fs.FileMode) (wsys.File, wsys.Errno) {

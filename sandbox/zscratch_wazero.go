@@ -19,7 +19,7 @@ type wazeroScratchFS struct {
 }
 
 func newWazeroScratchFS(s *Scratch) wsys.FS {
-	return &wazeroScratchFS{FS: wsysfs.DirFS(s.Dir), s: s}
+	return &wazeroScratchFS{FS: wsysfs.DirFS(s.dir), s: s}
 }
 
 func (f *wazeroScratchFS) OpenFile(p string, flag wsys.Oflag, perm fs.FileMode) (wsys.File, wsys.Errno) {
