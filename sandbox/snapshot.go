@@ -14,17 +14,50 @@ import (
 // maps it privately, so an idle instance costs only the pages it has
 // written, and starting one copies nothing.
 type Snapshot struct {
-	f    *os.File // the memfd; kept referenced (its finalizer would close the fd)
+	f    *os.File // memfd or unlinked file; kept referenced (its finalizer would close the fd)
 	size uint64
 }
 
-// NewSnapshot stores a memory image. It needs Linux's memfd_create.
+// NewSnapshot stores a memory image, in a memfd, or where memfd_create is
+// refused (kernels before 3.17, some seccomp profiles) in an unlinked file
+// in /dev/shm or the temporary directory, which maps the same way.
 func NewSnapshot(image []byte) (*Snapshot, error) {
+	f, err := memfd()
+	if err != nil {
+		f, err = unlinkedFile()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newSnapshotIn(f, image)
+}
+
+func memfd() (*os.File, error) {
 	fd, err := unix.MemfdCreate("sandhost-snapshot", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: snapshot memfd: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "sandhost-snapshot")
+	return os.NewFile(uintptr(fd), "sandhost-snapshot"), nil
+}
+
+func unlinkedFile() (*os.File, error) {
+	dir := "/dev/shm"
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, "sandhost-snapshot-")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: snapshot file: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sandbox: snapshot file: %w", err)
+	}
+	return f, nil
+}
+
+// newSnapshotIn writes image into f, which the snapshot then owns.
+func newSnapshotIn(f *os.File, image []byte) (*Snapshot, error) {
 	if _, err := f.Write(image); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("sandbox: write snapshot: %w", err)
