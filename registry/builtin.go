@@ -16,8 +16,8 @@ func init() {
 	RegisterFactory("tokenizer", FactoryOf(newTokenizer))
 }
 
-// ValueArgs are the constructor arguments of the "value" factory.
-type ValueArgs struct {
+// valueArgs are the constructor arguments of the "value" factory.
+type valueArgs struct {
 	Value json.RawMessage `json:"value"`
 }
 
@@ -28,7 +28,7 @@ type value struct {
 	v  json.RawMessage
 }
 
-func newValue(_ context.Context, a ValueArgs) (Service, error) {
+func newValue(_ context.Context, a valueArgs) (Service, error) {
 	v := a.Value
 	if len(v) == 0 {
 		v = json.RawMessage("null")

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"time"
 
 	"github.com/sandhost/sandhost/registry/driver"
 )
@@ -24,10 +22,6 @@ func (h *Handle) Name() string { return h.spec.Name }
 // Spec is the service's spec as it was when the handle was obtained.
 func (h *Handle) Spec() Spec { return h.spec }
 
-// hostCheckInterval is how often a caller waiting on another host checks
-// that the owner is still alive.
-const hostCheckInterval = 500 * time.Millisecond
-
 // Call calls a method of the service. It reaches the owner wherever it
 // runs: directly when the owner is in this process, through the store
 // otherwise. Without a deadline on ctx the registry's call timeout applies.
@@ -37,7 +31,7 @@ const hostCheckInterval = 500 * time.Millisecond
 func (h *Handle) Call(ctx context.Context, method string, payload []byte) ([]byte, error) {
 	r := h.r
 	if v, ok := localHosts.Load(h.spec.Owner); ok {
-		if run := v.(*Registry).lookupRunning(h.spec.Name); run != nil {
+		if run := v.(*Registry).lookupLocal(h.spec.Name); run != nil {
 			if _, has := ctx.Deadline(); !has {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, r.cfg.callTimeout)
@@ -65,67 +59,6 @@ func (h *Handle) Call(ctx context.Context, method string, payload []byte) ([]byt
 		return nil, err
 	}
 	return resp.Payload, nil
-}
-
-func (r *Registry) forget(name string) {
-	r.mu.Lock()
-	delete(r.cache, name)
-	r.cacheVer++
-	r.mu.Unlock()
-}
-
-// send delivers a request through the backend and waits for its reply,
-// failing with ErrHostGone if the owner stops heartbeating meanwhile. When
-// service is set, liveness is judged by the service's current owner.
-func (r *Registry) send(ctx context.Context, req driver.Request, owner, service string) (driver.Response, error) {
-	req.ID = r.id + "." + strconv.FormatUint(r.seq.Add(1), 36)
-	if dl, ok := ctx.Deadline(); ok {
-		req.Deadline = dl
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var timer *time.Timer
-	misses := 0
-	check := func() {
-		alive, err := r.ownerAlive(ctx, owner, service)
-		if err == nil && !alive {
-			// Twice in a row: a store that just restarted empty is
-			// refilled by the next heartbeats, within a second.
-			if misses++; misses >= 2 {
-				cancel(fmt.Errorf("%w: host %s stopped heartbeating", ErrHostGone, owner))
-				return
-			}
-		} else if err == nil {
-			misses = 0
-		}
-		if ctx.Err() == nil {
-			timer.Reset(hostCheckInterval)
-		}
-	}
-	timer = time.AfterFunc(hostCheckInterval, check)
-	defer timer.Stop()
-	resp, err := r.be.Send(ctx, req)
-	if err != nil {
-		if c := context.Cause(ctx); c != nil && errors.Is(c, ErrHostGone) {
-			return resp, c
-		}
-		return resp, err
-	}
-	return resp, nil
-}
-
-func (r *Registry) ownerAlive(ctx context.Context, owner, service string) (bool, error) {
-	if service != "" {
-		sp, err := r.be.Lookup(ctx, service)
-		if errors.Is(err, ErrNotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		owner = sp.Owner
-	}
-	return r.be.HostAlive(ctx, owner)
 }
 
 // CallJSON calls a method with in encoded as JSON and decodes the reply
