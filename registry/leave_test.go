@@ -1,42 +1,20 @@
 package registry_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"github.com/sandhost/sandhost/internal/testredis"
 	"github.com/sandhost/sandhost/registry"
 )
-
-// rawClient is a plain go-redis client of a test server, to look at the
-// keys the registry leaves.
-func rawClient(t *testing.T, rs *testredis.Server) *goredis.Client {
-	t.Helper()
-	rc := goredis.NewClient(&goredis.Options{Addr: strings.TrimPrefix(rs.URL(), "redis://")})
-	t.Cleanup(func() { rc.Close() })
-	return rc
-}
-
-// keysOf lists the keys of a namespace.
-func keysOf(t *testing.T, rc *goredis.Client, ns string) []string {
-	t.Helper()
-	keys, err := rc.Keys(context.Background(), "sandhost:{"+ns+"}:*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return keys
-}
 
 // A host that closes leaves no trace: its control loop, woken by the removal
 // of its own queue, once beat again and brought it back as a ghost that
 // placement picked (11 of 20 runs).
 func TestCloseLeavesNoGhostHost(t *testing.T) {
 	rs := testredis.Start(t)
-	rc := rawClient(t, rs)
+	rc := rs.Client()
 	observer, err := registry.Open(ctx, rs.URL(), registry.WithNamespace("ghost"), registry.ClientOnly())
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +39,7 @@ func TestCloseLeavesNoGhostHost(t *testing.T) {
 	if n, err := rc.SCard(ctx, "sandhost:{ghost}:hosts").Result(); err != nil || n != 0 {
 		t.Errorf("hosts set has %d members (%v) after every host closed", n, err)
 	}
-	for _, k := range keysOf(t, rc, "ghost") {
+	for _, k := range rs.Keys("ghost") {
 		if strings.Contains(k, ":host:") {
 			t.Errorf("key %s left by a closed host", k)
 		}

@@ -214,7 +214,8 @@ func (r *Registry) Close() error {
 		cancel()
 	}
 	r.cancel()
-	// Closing the backend first ends blocking reads at once.
+	// Leave deleted this host's queues, which ends their blocking reads;
+	// the backend waits (briefly) for what is still under way.
 	if cerr := r.be.Close(); err == nil {
 		err = cerr
 	}

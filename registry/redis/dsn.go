@@ -69,9 +69,9 @@ func embeddedOptions(addr string) options {
 	}
 }
 
-// NewClient makes a go-redis UniversalClient from a redis:// or rediss://
+// newClient makes a go-redis UniversalClient from a redis:// or rediss://
 // DSN; see Driver for the forms accepted.
-func NewClient(dsn string) (goredis.UniversalClient, error) {
+func newClient(dsn string) (goredis.UniversalClient, error) {
 	o, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err

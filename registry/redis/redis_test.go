@@ -20,21 +20,21 @@ func TestNewClientForms(t *testing.T) {
 		"redis://sentinel1:26379?master_name=mymaster":       "*redis.Client", // a failover client
 		"redis://127.0.0.1:6379?pool_size=5&dial_timeout=1s": "*redis.Client",
 	} {
-		c, err := NewClient(dsn)
+		c, err := newClient(dsn)
 		if err != nil {
-			t.Errorf("NewClient(%q): %v", dsn, err)
+			t.Errorf("newClient(%q): %v", dsn, err)
 			continue
 		}
 		got := typeName(c)
 		if got != want {
-			t.Errorf("NewClient(%q) is %s, want %s", dsn, got, want)
+			t.Errorf("newClient(%q) is %s, want %s", dsn, got, want)
 		}
 		c.Close()
 	}
-	if _, err := NewClient("redis://h:1?bogus=1"); err == nil {
+	if _, err := newClient("redis://h:1?bogus=1"); err == nil {
 		t.Error("unknown DSN option accepted")
 	}
-	c, _ := NewClient("rediss://u:secret@example.com:6380")
+	c, _ := newClient("rediss://u:secret@example.com:6380")
 	o := c.(*goredis.Client).Options()
 	if o.TLSConfig == nil || o.Password != "secret" || o.Username != "u" {
 		t.Errorf("rediss DSN lost TLS or credentials: %+v", o)
