@@ -5,10 +5,13 @@
 # (_KIND_*, _FLAG_*, _RESULT_HEADER) in lines it sends ahead of this file.
 import sys, io, traceback, struct
 
-class _Cap(io.TextIOBase):
-    # A text stream that keeps at most cap characters and remembers overflow.
-    # Like a real stream, it refuses writes once closed.
+class _Sink(io.RawIOBase):
+    # The bytes under one standard stream during a call: at most cap kept,
+    # cut at a character boundary, and the overflow remembered and dropped.
     def __init__(self, cap):
+        self.start(cap)
+
+    def start(self, cap):
         self.parts = []
         self.n = 0
         self.cap = cap
@@ -17,39 +20,75 @@ class _Cap(io.TextIOBase):
     def writable(self):
         return True
 
-    def write(self, s):
+    def write(self, b):
         if self.closed:
-            raise ValueError('I/O operation on closed file.')
-        if not isinstance(s, str):
-            raise TypeError('write() argument must be str, not ' + type(s).__name__)
-        return self._keep(s)
+            raise ValueError('write to closed file')
+        return self._keep(b)
 
-    def _keep(self, s):
+    def _keep(self, b):
         # Also the harness's own reports, which reach the result even when
         # the code closed the stream.
-        n = len(s)
+        n = len(b)
+        if self.over:
+            return n
         room = self.cap - self.n
         if n > room:
             self.over = True
-            s = s[:max(room, 0)]
-        if s:
-            self.parts.append(s)
-            self.n += len(s)
+            k = room
+            while k > 0 and b[k] & 0xC0 == 0x80:  # inside a UTF-8 sequence
+                k -= 1
+            b = b[:k]
+        if b:
+            self.parts.append(bytes(b))
+            self.n += len(b)
         return n
 
-    def value(self):
-        return ''.join(self.parts)
+    def take(self):
+        # The call's bytes; the sink keeps nothing until the next call.
+        b = b''.join(self.parts)
+        self.parts = []
+        return b
+
+class _Text(io.TextIOWrapper):
+    # A real text stream over a sink, as sys.stdout is natively: closing,
+    # encoding, .buffer and reconfigure behave as CPython's own. A write
+    # longer than the room left is cut before it is encoded, so that 100 MB
+    # printed costs no 100 MB of bytes (each character is at least one).
+    def write(self, s):
+        room = self.buffer.cap - self.buffer.n
+        if not isinstance(s, str) or len(s) <= room:
+            return super().write(s)
+        super().write(s[:max(room, 0)])
+        self.buffer.over = True
+        return len(s)
+
+_streams = {}  # name -> (sink, text), kept across calls while intact
+
+def _stream(name, cap, errors):
+    # The same stream object serves call after call, as sys.stdout does in
+    # a native process: what holds on to it (a logging handler made in an
+    # earlier call) still writes to the current call's output. A stream the
+    # code closed or re-encoded is replaced.
+    pair = _streams.get(name)
+    if pair is not None:
+        sink, text = pair
+        if not text.closed and text.errors == errors and text.encoding == 'utf-8':
+            sink.start(cap)
+            return sink, text
+    sink = _Sink(cap)
+    text = _Text(sink, encoding='utf-8', errors=errors, write_through=True)
+    _streams[name] = sink, text
+    return sink, text
 
 _main = sys.modules['__main__'].__dict__
 _main.setdefault('__builtins__', __builtins__)
 
-def _enc(s):
-    return s.encode('utf-8', 'backslashreplace')
-
 def _run(src, cap):
-    out, err = _Cap(cap), _Cap(cap)
+    # Native stdout is strict; stderr escapes what it cannot encode.
+    out, sys_out = _stream('stdout', cap, 'strict')
+    err, sys_err = _stream('stderr', cap, 'backslashreplace')
     so, se = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
+    sys.stdout, sys.stderr = sys_out, sys_err
     kind, code = _KIND_OK, 0
     try:
         exec(compile(src, '<code>', 'exec'), _main)
@@ -61,25 +100,28 @@ def _run(src, cap):
         elif isinstance(c, int):
             code = c & 0x7fffffff
         else:
-            err._keep(str(c) + '\n')
+            _report(err, str(c) + '\n')
             code = 1
     except BaseException as e:
         kind, code = (_KIND_MEMORY if isinstance(e, MemoryError) else _KIND_EXCEPTION), 1
         try:
             # Drop this harness's own frame: the traceback starts in the code.
             tb = ''.join(traceback.format_exception(type(e), e, e.__traceback__.tb_next))
-            err._keep('Error: ' + (str(e) or type(e).__name__) + '\nTraceback:\n' + tb)
+            _report(err, 'Error: ' + (str(e) or type(e).__name__) + '\nTraceback:\n' + tb)
         except BaseException:
-            err._keep('Error: ' + type(e).__name__ + '\n')
+            _report(err, 'Error: ' + type(e).__name__ + '\n')
     finally:
         try:
             sys.stdout.flush()
         except BaseException:
             pass
         sys.stdout, sys.stderr = so, se
-    o, e2 = _enc(out.value()), _enc(err.value())
+    o, e2 = out.take(), err.take()
     flags = (_FLAG_STDOUT_CUT if out.over else 0) | (_FLAG_STDERR_CUT if err.over else 0)
     return struct.pack(_RESULT_HEADER, kind, code, flags, len(o)) + o + struct.pack('<I', len(e2)) + e2
+
+def _report(sink, s):
+    sink._keep(s.encode('utf-8', 'backslashreplace'))
 
 def _reseed():
     import random, os

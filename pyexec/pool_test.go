@@ -68,10 +68,12 @@ func TestTorchRLExecutorCases(t *testing.T) {
 	}
 }
 
-// A closed standard stream behaves as in native CPython: writing to it
-// raises ValueError and the code fails with exit code 1; the next call has
-// working streams again.
-func TestClosedStreamRaisesLikeCPython(t *testing.T) {
+// The standard streams behave as in native CPython: a closed one raises
+// ValueError on write and the code fails with exit code 1 (the next call
+// has working streams again); they have an encoding, a .buffer for bytes
+// and reconfigure; stdout refuses what UTF-8 cannot encode; and they are
+// the same objects from call to call.
+func TestStandardStreamsBehaveLikeCPython(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 1})
 	r := run(t, p, "import sys; sys.stdout.close(); print('x')")
 	if r.Success || r.Failure != pyexec.FailException || r.ReturnCode != 1 || r.Stdout != "" ||
@@ -84,6 +86,20 @@ func TestClosedStreamRaisesLikeCPython(t *testing.T) {
 		t.Fatalf("print after sys.stderr.close(): %+v", r)
 	}
 	healthy(t, p, 2)
+	r = run(t, p, "import sys\nsys.stdout.reconfigure(line_buffering=True)\nprint(sys.stdout.encoding, sys.stdout.closed)\n"+
+		"sys.stdout.flush(); sys.stdout.buffer.write('é\\n'.encode())")
+	if !r.Success || r.Stdout != "utf-8 False\né\n" {
+		t.Fatalf("encoding, reconfigure and .buffer: %+v", r)
+	}
+	if r := run(t, p, "print('\\udc80')"); r.Failure != pyexec.FailException || !strings.Contains(r.Stderr, "UnicodeEncodeError") {
+		t.Fatalf("a lone surrogate printed: %+v", r)
+	}
+	// sys.stdout is one object across calls, as in a process: a handler
+	// made in one call writes to the output of the next.
+	run(t, p, "import logging, sys\nlog = logging.getLogger('t')\nlog.addHandler(logging.StreamHandler(sys.stdout))", pyexec.InSession("log"))
+	if r := run(t, p, "log.warning('in the second call')", pyexec.InSession("log")); r.Stdout != "in the second call\n" {
+		t.Fatalf("a handler from an earlier call: %+v", r)
+	}
 }
 
 func TestConcurrentCallsGetTheirOwnOutput(t *testing.T) {

@@ -28,7 +28,7 @@ import (
 //	sandhost_exec(ptr, len, cap) -> ptr run UTF-8 source in the persistent
 //	                                    __main__ through the harness's
 //	                                    _run(source, cap), capping each
-//	                                    stream at cap characters; returns a
+//	                                    stream at cap bytes; returns a
 //	                                    pointer to [u32 n][n result bytes],
 //	                                    freed by the host, or 0 when the
 //	                                    harness could not build a result
@@ -43,7 +43,7 @@ import (
 //	            os._exit inside Python) or resultMemory (MemoryError)
 //	i32 code    the exit code for resultExit, 1 for an exception
 //	u32 flags   flagStdoutCut | flagStderrCut: the stream was truncated
-//	u32 n       then n bytes of stdout (UTF-8, lone surrogates escaped)
+//	u32 n       then n bytes of stdout (UTF-8, cut at a character boundary)
 //	u32 m       then m bytes of stderr
 const (
 	exportInit   = "sandhost_init"

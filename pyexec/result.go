@@ -83,7 +83,7 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 			res.Failure = FailOutputCap
 		}
 		res.Success = false
-		res.Stderr += fmt.Sprintf("[output truncated: more than %d characters per stream]\n", p.opts.OutputCap)
+		res.Stderr += fmt.Sprintf("[output truncated: more than %d bytes per stream]\n", p.opts.OutputCap)
 	}
 	return res, keep
 }
