@@ -84,7 +84,7 @@ func (r *Registry) serveCall(run *localService, req driver.Request, held bool) {
 		defer run.lim.release(1)
 		return safeCall(ctx, run.svc, req.Method, req.Payload)
 	})
-	if held { // execute answered without calling (deadline passed)
+	if held { // respond answered without calling (deadline passed)
 		run.lim.release(1)
 	}
 	r.reply(req, resp)
