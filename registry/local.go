@@ -95,14 +95,16 @@ func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Servic
 	// concurrency, and the claim that makes it visible also makes it ready.
 	// A loser of a race across processes closes what it built.
 	if svc == nil {
-		var err error
-		svc, err = factory(ctx, spec.Args)
-		if err == nil && svc == nil {
+		// A factory that fails keeps what it returned (often a typed nil):
+		// only a service built without error is ours to close.
+		built, err := factory(ctx, spec.Args)
+		if err == nil && built == nil {
 			err = errors.New("factory returned a nil service")
 		}
 		if err != nil {
 			return fail(fmt.Errorf("registry: construct %q with factory %q: %w", spec.Name, spec.Factory, err))
 		}
+		svc = built
 	}
 	if spec.MaxConcurrency == 0 {
 		spec.MaxConcurrency = 1

@@ -30,7 +30,13 @@ func (r *Registry) Register(ctx context.Context, name, factory string, opts ...R
 		return r.startLocal(ctx, spec, nil)
 	}
 	h, err := r.place(ctx, spec)
-	if errors.Is(err, ErrUnknownFactory) && errors.Is(lerr, errUnavailable) {
+	switch {
+	case errors.Is(err, ErrUnknownFactory) && lerr == nil && !r.cfg.clientOnly:
+		// This process has the factory, only not the resources: that is
+		// a capacity problem, not a missing factory.
+		err = fmt.Errorf("%w: service %q needs %+v; this host has factory %q but only %+v free, and no other live host with it accepts placement",
+			ErrNoCapacity, name, spec.Resources, factory, r.free())
+	case errors.Is(err, ErrUnknownFactory) && errors.Is(lerr, errUnavailable):
 		// Say why this process could not run it either.
 		err = fmt.Errorf("%w; %v", err, lerr)
 	}
