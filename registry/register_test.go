@@ -14,7 +14,7 @@ import (
 type brokenService struct{ state *int }
 
 func (b *brokenService) Call(context.Context, string, []byte) ([]byte, error) { return nil, nil }
-func (b *brokenService) Close() error                                          { *b.state = 0; return nil }
+func (b *brokenService) Close() error                                         { *b.state = 0; return nil }
 
 func init() {
 	registry.RegisterFactory("fails-typed-nil", registry.FactoryOf(func(context.Context, struct{}) (registry.Service, error) {
