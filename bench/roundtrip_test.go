@@ -72,8 +72,16 @@ func newBareClient(b *testing.B, url string) *bareClient {
 	bc := &bareClient{c: goredis.NewClient(opt), reply: fmt.Sprintf("bare:reply:%d", time.Now().UnixNano()), pending: map[string]chan struct{}{}}
 	go func() {
 		last := "0-0"
+		var read []string // replies to delete beside the next read, as sandhost does
 		for {
-			res, err := bc.c.XRead(context.Background(), &goredis.XReadArgs{Streams: []string{bc.reply, last}, Count: 256, Block: time.Second}).Result()
+			pipe := bc.c.Pipeline()
+			if len(read) > 0 {
+				pipe.XDel(context.Background(), bc.reply, read...)
+			}
+			next := pipe.XRead(context.Background(), &goredis.XReadArgs{Streams: []string{bc.reply, last}, Count: 256, Block: time.Second})
+			pipe.Exec(context.Background())
+			read = read[:0]
+			res, err := next.Result()
 			if err != nil {
 				if err == goredis.ErrClosed {
 					return
@@ -82,6 +90,7 @@ func newBareClient(b *testing.B, url string) *bareClient {
 			}
 			for _, m := range res[0].Messages {
 				last = m.ID
+				read = append(read, m.ID)
 				bc.mu.Lock()
 				ch := bc.pending[m.Values["i"].(string)]
 				bc.mu.Unlock()
