@@ -62,6 +62,8 @@ type store struct {
 	queues  map[string]*queue
 	pending map[string]chan driver.Response
 	subs    []*subscriber
+	blobs   map[string][]byte // driver.DataStore (data.go); nil until used
+	kv      map[string][]byte
 }
 
 type queue struct {
@@ -168,6 +170,7 @@ func (b *backend) Reset(_ context.Context) (string, error) {
 			delete(s.queues, driver.ServiceQueue(name))
 		}
 	}
+	s.blobs, s.kv = nil, nil
 	s.gen++
 	s.publishLocked(driver.Event{Kind: driver.Cleared, Name: strconv.Itoa(s.gen)})
 	return strconv.Itoa(s.gen), nil

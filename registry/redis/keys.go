@@ -20,6 +20,8 @@ import (
 //	q:host:ID    stream of control calls to a host (consumer group "g")
 //	reply:ID     stream of replies to one caller (expires after reply_ttl)
 //	events       pub/sub channel: "c:NAME" (changed), "r:GEN" (reset)
+//	blobs        hash   sha256 -> bytes (driver.DataStore: Wasm modules)
+//	kv           hash   key -> value (driver.DataStore: services' shared data)
 //
 // A namespace with no live host and no service holds no key: reaping the
 // last dead host removes the rest, and gen goes with it.
@@ -37,6 +39,8 @@ const (
 	keyGen     = "gen"
 	keyHosts   = "hosts"
 	keyEvents  = "events"
+	keyBlobs   = "blobs"
+	keyKV      = "kv"
 	hostPrefix = "host:"
 	// queuePrefix goes before a driver queue name (driver.ServiceQueue,
 	// driver.HostQueue): "q:svc:NAME", "q:host:ID".
@@ -49,6 +53,8 @@ func (k keys) host(id string) string      { return k.prefix + hostPrefix + id }
 func (k keys) queue(queue string) string  { return k.prefix + queuePrefix + queue }
 func (k keys) reply(caller string) string { return k.prefix + replyPrefix + caller }
 func (k keys) events() string             { return k.prefix + keyEvents }
+func (k keys) blobs() string              { return k.prefix + keyBlobs }
+func (k keys) kv() string                 { return k.prefix + keyKV }
 func (k keys) scan() string               { return k.prefix + "*" }
 func (k keys) script(extra ...string) []string {
 	// The keys every script gets first, in the order luaPrelude names them.
@@ -76,11 +82,15 @@ local function dropService(name)
   publish('c:'..name)
 end
 
--- tidy removes the generation of a namespace left with no host and no
--- service: such a namespace holds no key.
+-- dropData removes the namespace's blobs and key-value map (reset, tidy).
+local function dropData() redis.call('DEL', P..%[6]q, P..%[7]q) end
+
+-- tidy removes the generation and data of a namespace left with no host
+-- and no service: such a namespace holds no key.
 local function tidy()
   if redis.call('SCARD', HOSTS) == 0 and redis.call('HLEN', OWNERS) == 0 then
     redis.call('DEL', GEN)
+    dropData()
   end
 end
 
@@ -110,4 +120,4 @@ local function reap(leaving)
   tidy()
   return n
 end
-`, hostPrefix, queuePrefix+driver.ServiceQueue(""), queuePrefix+driver.HostQueue(""), keyEvents, group)
+`, hostPrefix, queuePrefix+driver.ServiceQueue(""), queuePrefix+driver.HostQueue(""), keyEvents, group, keyBlobs, keyKV)

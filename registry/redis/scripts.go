@@ -60,11 +60,12 @@ if dead then reap() end
 return out
 `)
 
-// reset: ARGV +newgen. Removes every service; the new generation is kept
+// reset: ARGV +newgen. Removes every service and the data; the new generation is kept
 // only while some host may still run services of an older one.
 var resetScript = script(`
 for _, n in ipairs(redis.call('HKEYS', OWNERS)) do redis.call('DEL', svcQueue(n)) end
 redis.call('DEL', SPECS, OWNERS, GENS)
+dropData()
 reap()
 if redis.call('SCARD', HOSTS) > 0 then redis.call('SET', GEN, ARGV[2]) else redis.call('DEL', GEN) end
 publish('r:'..ARGV[2])

@@ -1,0 +1,63 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sandhost/sandhost/registry/driver"
+)
+
+var _ driver.DataStore = (*backend)(nil)
+
+// PutBlob implements driver.DataStore: HSETNX, so a blob is written once.
+func (b *backend) PutBlob(ctx context.Context, sum string, data []byte) error {
+	return b.do(ctx, "put blob "+sum, func() error { return b.cmds.HSetNX(ctx, b.keys.blobs(), sum, data).Err() })
+}
+
+// GetBlob implements driver.DataStore.
+func (b *backend) GetBlob(ctx context.Context, sum string) ([]byte, error) {
+	return b.get(ctx, b.keys.blobs(), "blob", sum)
+}
+
+// KVGet implements driver.DataStore.
+func (b *backend) KVGet(ctx context.Context, key string) ([]byte, error) {
+	return b.get(ctx, b.keys.kv(), "key", key)
+}
+
+// KVSet implements driver.DataStore.
+func (b *backend) KVSet(ctx context.Context, key string, value []byte) error {
+	return b.do(ctx, "set key "+key, func() error { return b.cmds.HSet(ctx, b.keys.kv(), key, value).Err() })
+}
+
+// KVDelete implements driver.DataStore.
+func (b *backend) KVDelete(ctx context.Context, key string) error {
+	return b.do(ctx, "delete key "+key, func() error { return b.cmds.HDel(ctx, b.keys.kv(), key).Err() })
+}
+
+// do runs one command under way (so Close waits for it).
+func (b *backend) do(ctx context.Context, what string, fn func() error) error {
+	if err := b.begin(); err != nil {
+		return err
+	}
+	defer b.end()
+	if err := fn(); err != nil {
+		return fmt.Errorf("redis: %s: %w", what, err)
+	}
+	return nil
+}
+
+func (b *backend) get(ctx context.Context, hash, kind, field string) ([]byte, error) {
+	var out []byte
+	err := b.do(ctx, "get "+kind+" "+field, func() error {
+		v, err := b.cmds.HGet(ctx, hash, field).Bytes()
+		out = v
+		return err
+	})
+	if errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("%w: %s %q", driver.ErrNotFound, kind, field)
+	}
+	return out, err
+}
