@@ -15,16 +15,33 @@ import (
 // [Registry.KVGet]…) when the registry's backend does not store data.
 var ErrNoDataStore = errors.New("registry: backend stores no data")
 
-// hostKey is the context key under which a factory finds its host.
-type hostKey struct{}
+// factoryEnv is what a factory finds in its context: the registry that
+// constructs the service and the service's name.
+type factoryEnv struct {
+	r    *Registry
+	name string
+}
+
+type factoryEnvKey struct{}
+
+func withFactoryEnv(ctx context.Context, r *Registry, name string) context.Context {
+	return context.WithValue(ctx, factoryEnvKey{}, factoryEnv{r: r, name: name})
+}
 
 // HostOf returns the registry that is constructing a service, from the
 // context a [Factory] is given: a factory that needs the namespace (its
 // data, its other services, the host's logger) keeps it. Nil outside a
 // factory.
 func HostOf(ctx context.Context) *Registry {
-	r, _ := ctx.Value(hostKey{}).(*Registry)
-	return r
+	e, _ := ctx.Value(factoryEnvKey{}).(factoryEnv)
+	return e.r
+}
+
+// ServiceNameOf returns the name of the service a factory is constructing
+// ("" outside a factory), for its errors and logs.
+func ServiceNameOf(ctx context.Context) string {
+	e, _ := ctx.Value(factoryEnvKey{}).(factoryEnv)
+	return e.name
 }
 
 // Logger is the registry's logger, with the namespace and host ID.

@@ -97,7 +97,7 @@ func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Servic
 	if svc == nil {
 		// A factory that fails keeps what it returned (often a typed nil):
 		// only a service built without error is ours to close.
-		built, err := factory(context.WithValue(ctx, hostKey{}, r), spec.Args)
+		built, err := factory(withFactoryEnv(ctx, r, spec.Name), spec.Args)
 		if err == nil && built == nil {
 			err = errors.New("factory returned a nil service")
 		}

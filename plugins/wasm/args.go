@@ -1,0 +1,114 @@
+package wasm
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/sandhost/sandhost/internal/bytesize"
+	"github.com/sandhost/sandhost/registry"
+)
+
+// Args are the constructor arguments of the "wasm" factory. Module or
+// ModuleSHA256 names the module; the rest is Extism's manifest and the
+// service's shape. On the wire durations and sizes are strings with their
+// unit ("5s", "64MiB"), as everywhere in sandhost.
+type Args struct {
+	// Module is the module's bytes (base64 in JSON). Prefer ModuleSHA256
+	// for anything but small modules: args travel with every spec read.
+	Module []byte `json:"module,omitempty"`
+	// ModuleSHA256 is the hex sha256 of a module stored in the namespace
+	// with [Store]; every host fetches it from there.
+	ModuleSHA256 string `json:"module_sha256,omitempty"`
+	// Config is the manifest's config map (pdk.GetConfig in the guest).
+	Config map[string]string `json:"config,omitempty"`
+	// Memory limits each instance's memory (default "256MiB").
+	Memory string `json:"memory,omitempty"`
+	// Timeout limits each call (default none: the caller's deadline).
+	Timeout string `json:"timeout,omitempty"`
+	// AllowedPaths maps host directories to guest paths ("ro:" before the
+	// host path: read-only). None by default: the guest sees no file.
+	AllowedPaths map[string]string `json:"allowed_paths,omitempty"`
+	// Functions lists the exports that become methods (default: every
+	// export a guest may call through Extism, but Extism's and the
+	// runtime's own). A listed function the module lacks is an error.
+	Functions []string `json:"functions,omitempty"`
+	// Instances caps the idle instances kept warm and is the service's
+	// default max concurrency (default: the number of CPUs, as Extism's
+	// Rust SDK's pool).
+	Instances int `json:"instances,omitempty"`
+}
+
+// DefaultMemory is an instance's memory limit when Args.Memory is empty.
+const DefaultMemory = 256 << 20
+
+// settings is Args checked and in Go's units.
+type settings struct {
+	memory  int64
+	timeout time.Duration
+}
+
+func (a Args) settings() (settings, error) {
+	s := settings{memory: DefaultMemory}
+	if a.Memory != "" {
+		n, err := bytesize.Parse(a.Memory)
+		if err != nil || n < 1<<16 {
+			return s, fmt.Errorf("%w: memory %q: want a size of at least 64KiB such as \"64MiB\"", registry.ErrInvalid, a.Memory)
+		}
+		s.memory = n
+	}
+	if a.Timeout != "" {
+		d, err := time.ParseDuration(a.Timeout)
+		if err != nil || d <= 0 {
+			return s, fmt.Errorf("%w: timeout %q: want a positive duration such as \"5s\"", registry.ErrInvalid, a.Timeout)
+		}
+		s.timeout = d
+	}
+	if a.Instances < 0 {
+		return s, fmt.Errorf("%w: instances %d is negative", registry.ErrInvalid, a.Instances)
+	}
+	if len(a.Module) == 0 && a.ModuleSHA256 == "" {
+		return s, fmt.Errorf("%w: args name no module: give module_sha256 (see wasm.Store) or module", registry.ErrInvalid)
+	}
+	return s, nil
+}
+
+// moduleBytes returns the module Args name: the inline bytes (checked
+// against ModuleSHA256 if both are given) or the blob stored in reg.
+func (a Args) moduleBytes(ctx context.Context, reg *registry.Registry) ([]byte, error) {
+	if len(a.Module) > 0 {
+		if a.ModuleSHA256 != "" && Sum(a.Module) != a.ModuleSHA256 {
+			return nil, fmt.Errorf("%w: module bytes do not match module_sha256 %s", registry.ErrInvalid, a.ModuleSHA256)
+		}
+		return a.Module, nil
+	}
+	if reg == nil {
+		return nil, fmt.Errorf("%w: module_sha256 %s needs a registry to fetch it from", registry.ErrInvalid, a.ModuleSHA256)
+	}
+	b, err := reg.GetBlob(ctx, a.ModuleSHA256)
+	if err != nil {
+		return nil, fmt.Errorf("wasm: module %s: %w", a.ModuleSHA256, err)
+	}
+	return b, nil
+}
+
+// Sum is the hex sha256 of a module: its name in the namespace's store
+// and its version.
+func Sum(module []byte) string {
+	h := sha256.Sum256(module)
+	return hex.EncodeToString(h[:])
+}
+
+// Store puts a module into reg's namespace (once: the same bytes again
+// are not written twice) and returns args that name it, for
+// reg.Register(ctx, name, wasm.FactoryName, registry.WithArgs(args)) from
+// any process of the namespace.
+func Store(ctx context.Context, reg *registry.Registry, module []byte) (Args, error) {
+	sum, err := reg.PutBlob(ctx, module)
+	if err != nil {
+		return Args{}, fmt.Errorf("wasm: store module: %w", err)
+	}
+	return Args{ModuleSHA256: sum}, nil
+}

@@ -1,0 +1,34 @@
+// Package wasm runs Extism WebAssembly plugins as registry services
+// (factory "wasm").
+//
+// A plugin's module is stored once in the namespace under its sha256
+// ([Store]), so any host it is placed on fetches and runs it without shared
+// files. Each service compiles its module once (an Extism CompiledPlugin,
+// through the on-disk compilation cache under ~/.cache/sandhost) and keeps
+// a pool of ready instances: a call takes a warm instance, runs one
+// exported function, and gives it back. An instance that traps, runs past
+// its timeout or exceeds its memory is discarded and replaced; the caller
+// gets a [*CallError] naming the plugin, the function and the reason, which
+// errors.Is matches against [ErrTrap], [ErrTimeout] or [ErrMemory].
+//
+// # State
+//
+// Each instance has its own memory: globals, Extism vars and whatever the
+// guest's heap holds are per instance, and an instance serves many calls
+// one after another. With max concurrency 1 a service has one instance
+// (replaced only after a failure, which loses its state), so a counter
+// counts as a user expects; with N, calls spread over up to N instances and
+// each counts alone. State that must be shared by every instance, every
+// host and every restart goes in the namespace's key-value store through
+// the host functions (plugins/wasm/guest: KVGet, KVSet), as the counter
+// example's "incr_shared" does.
+//
+// # Host functions
+//
+// In module "extism:host/user": sandhost_log (into the host's slog, with
+// the service's name), sandhost_kv_get / sandhost_kv_set (the namespace's
+// key-value store, keys prefixed with "wasm:"), sandhost_call (another
+// service of the namespace, under the caller's deadline). Every one of them
+// returns when the call's deadline passes, and the instance is then
+// stopped: a timeout interrupts a plugin inside a host function too.
+package wasm

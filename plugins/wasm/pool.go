@@ -1,0 +1,115 @@
+package wasm
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// pool holds the warm instances of one plugin. A call takes the most
+// recently used one (its memory is the likeliest to be in cache) or, when
+// none is idle, starts one; the registry's limiter bounds how many are
+// busy. A discarded instance is replaced in the background so the next
+// call finds a warm one.
+type pool struct {
+	start   func(context.Context) (*instance, error)
+	maxIdle int
+
+	mu     sync.Mutex
+	idle   []*instance
+	closed bool
+	refill sync.WaitGroup
+	ctx    context.Context // refills; cancelled by close
+	cancel context.CancelFunc
+
+	created, discarded atomic.Uint64
+}
+
+func newPool(start func(context.Context) (*instance, error), maxIdle int) *pool {
+	p := &pool{maxIdle: maxIdle}
+	p.start = func(ctx context.Context) (*instance, error) {
+		inst, err := start(ctx)
+		if err == nil {
+			p.created.Add(1)
+		}
+		return inst, err
+	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	return p
+}
+
+// get takes an idle instance or starts one.
+func (p *pool) get(ctx context.Context) (*instance, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if n := len(p.idle); n > 0 {
+		inst := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return inst, nil
+	}
+	p.mu.Unlock()
+	return p.start(ctx)
+}
+
+// put gives back a sound instance; beyond maxIdle, or after close, it is
+// closed.
+func (p *pool) put(inst *instance) {
+	p.mu.Lock()
+	if !p.closed && len(p.idle) < p.maxIdle {
+		p.idle = append(p.idle, inst)
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Unlock()
+	inst.close()
+}
+
+// discard closes a failed instance and starts its replacement.
+func (p *pool) discard(inst *instance) {
+	p.discarded.Add(1)
+	inst.close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.refill.Add(1)
+	go func() {
+		defer p.refill.Done()
+		if inst, err := p.start(p.ctx); err == nil {
+			p.put(inst)
+		}
+	}()
+}
+
+// close closes the idle instances and waits for refills; it reports
+// whether this call closed the pool.
+func (p *pool) close() bool {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return false
+	}
+	p.closed = true
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	p.cancel()
+	p.refill.Wait()
+	for _, inst := range idle {
+		inst.close()
+	}
+	return true
+}
+
+func (p *pool) stats() Stats {
+	p.mu.Lock()
+	n := len(p.idle)
+	p.mu.Unlock()
+	return Stats{Idle: n, Created: p.created.Load(), Discarded: p.discarded.Load()}
+}

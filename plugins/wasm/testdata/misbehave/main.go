@@ -1,0 +1,54 @@
+// Command misbehave is a test plugin: each export fails in one way the
+// host must survive, or uses one host function.
+package main
+
+import (
+	"github.com/extism/go-pdk"
+
+	"github.com/sandhost/sandhost/plugins/wasm/guest"
+)
+
+//go:wasmexport ok
+func ok() int32 { pdk.Output(pdk.Input()); return 0 }
+
+//go:wasmexport fail
+func fail() int32 { pdk.SetErrorString("refused: " + pdk.InputString()); return 1 }
+
+//go:wasmexport trap
+func trap() int32 { panic("boom") }
+
+var sink int
+
+//go:wasmexport loop
+func loop() int32 {
+	for {
+		sink++
+	}
+}
+
+var hoard [][]byte
+
+//go:wasmexport hog
+func hog() int32 {
+	for {
+		hoard = append(hoard, make([]byte, 1<<20))
+	}
+}
+
+// call calls the service and method named in the config's "service" and
+// "method" with the input, and returns the reply.
+//
+//go:wasmexport call
+func call() int32 {
+	svc, _ := pdk.GetConfig("service")
+	m, _ := pdk.GetConfig("method")
+	out, err := guest.Call(svc, m, pdk.Input())
+	if err != nil {
+		pdk.SetError(err)
+		return 1
+	}
+	pdk.Output(out)
+	return 0
+}
+
+func main() {}

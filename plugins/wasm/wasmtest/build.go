@@ -1,0 +1,105 @@
+// Package wasmtest builds the Go plugins of this repository for tests and
+// benchmarks: plugins/wasm/examples/* and plugins/wasm/testdata/*, with the
+// standard Go toolchain (GOOS=wasip1 GOARCH=wasm, -buildmode=c-shared),
+// cached under sandhost's cache directory keyed by the sources, so CI
+// builds them with nothing but Go.
+package wasmtest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sandhost/sandhost/sandbox"
+)
+
+// built memoises builds within one test binary.
+var built sync.Map // package dir -> []byte
+
+// Build returns the module of the plugin in dir, a directory relative to
+// the repository root such as "plugins/wasm/examples/counter".
+func Build(tb testing.TB, dir string) []byte {
+	tb.Helper()
+	if b, ok := built.Load(dir); ok {
+		return b.([]byte)
+	}
+	b, err := build(dir)
+	if err != nil {
+		tb.Fatalf("build plugin %s: %v", dir, err)
+	}
+	built.Store(dir, b)
+	return b
+}
+
+func build(dir string) ([]byte, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return nil, err
+	}
+	key, err := sourceKey(root, dir)
+	if err != nil {
+		return nil, err
+	}
+	cached := filepath.Join(sandbox.CacheRoot(), "plugins", filepath.Base(dir)+"-"+key+".wasm")
+	if b, err := os.ReadFile(cached); err == nil {
+		return b, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err != nil {
+		return nil, err
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", cached, os.Getpid())
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", tmp, "./"+dir)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	if err := os.Rename(tmp, cached); err != nil { // atomic: concurrent builders agree
+		return nil, err
+	}
+	return os.ReadFile(cached)
+}
+
+// repoRoot is the directory of this module's go.mod.
+func repoRoot() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", fmt.Errorf("cannot locate the repository")
+	}
+	return filepath.Abs(filepath.Join(filepath.Dir(file), "..", "..", ".."))
+}
+
+// sourceKey hashes what the build reads: the plugin's sources, the guest
+// package, go.mod and go.sum, and the toolchain's version.
+func sourceKey(root, dir string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintln(h, runtime.Version())
+	var files []string
+	for _, d := range []string{dir, "plugins/wasm/guest"} {
+		m, err := filepath.Glob(filepath.Join(root, d, "*.go"))
+		if err != nil {
+			return "", err
+		}
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	files = append(files, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", strings.TrimPrefix(f, root), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
