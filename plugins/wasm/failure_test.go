@@ -1,0 +1,101 @@
+package wasm_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sandhost/sandhost/plugins/wasm"
+	"github.com/sandhost/sandhost/registry"
+)
+
+// A trapping, a looping and a memory-hungry call each fail with their
+// reason, naming the plugin and the function; the instance is replaced and
+// the next call succeeds. An error the guest reports keeps its instance.
+func TestFailuresReplaceInstance(t *testing.T) {
+	// Go's runtime collects a few times before it gives up on memory: a
+	// second or more under -race, hence the generous timeout (the loop is
+	// stopped by the caller's deadline instead).
+	p := newPlugin(t, misbehaveSrc, wasm.Args{Timeout: "1m", Memory: "32MiB", Instances: 1})
+	for _, c := range []struct {
+		fn       string
+		deadline time.Duration
+		want     error
+	}{
+		{"trap", time.Minute, wasm.ErrTrap},
+		{"loop", 500 * time.Millisecond, wasm.ErrTimeout},
+		{"hog", time.Minute, wasm.ErrMemory},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), c.deadline)
+		defer cancel()
+		before := p.Stats().Discarded
+		_, err := p.Call(ctx, c.fn, nil)
+		var ce *wasm.CallError
+		if !errors.Is(err, c.want) || !errors.As(err, &ce) || ce.Function != c.fn || !strings.Contains(err.Error(), `"test-testdata/misbehave"`) {
+			t.Fatalf("%s: %v, want %v naming the plugin and the function", c.fn, err, c.want)
+		}
+		if got := p.Stats().Discarded; got != before+1 {
+			t.Errorf("%s: %d instances discarded, want %d", c.fn, got, before+1)
+		}
+		out, err := p.Call(context.Background(), "ok", []byte("after "+c.fn))
+		if err != nil || string(out) != "after "+c.fn {
+			t.Fatalf("healthy call after %s = %q, %v", c.fn, out, err)
+		}
+	}
+	before := p.Stats()
+	_, err := p.Call(context.Background(), "fail", []byte("x"))
+	var ce *wasm.CallError
+	if !errors.As(err, &ce) || ce.Reason != nil || !strings.Contains(err.Error(), "refused: x") {
+		t.Fatalf("guest error: %v, want a CallError with the guest's message and no reason", err)
+	}
+	if after := p.Stats(); after.Discarded != before.Discarded || after.Created != before.Created {
+		t.Errorf("a guest error replaced the instance: %+v -> %+v", before, after)
+	}
+}
+
+// The plugin's own timeout stops a loop as the caller's deadline does,
+// and says so.
+func TestPluginTimeout(t *testing.T) {
+	p := newPlugin(t, misbehaveSrc, wasm.Args{Timeout: "300ms"})
+	_, err := p.Call(context.Background(), "loop", nil)
+	if !errors.Is(err, wasm.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "plugin timeout 300ms") {
+		t.Fatalf("loop past the plugin's timeout: %v, want ErrTimeout, context.DeadlineExceeded and the timeout", err)
+	}
+}
+
+// sandhost_call reaches another service of the namespace; the plugin's
+// timeout interrupts it while it waits there, and the call fails with
+// ErrTimeout instead of hanging.
+func TestHostCall(t *testing.T) {
+	ctx := context.Background()
+	reg, _ := openMemory(t)
+	if _, err := reg.Register(ctx, "tok", "tokenizer", registry.WithArgs(map[string]int{"vocab_size": 1000})); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	stuck := registry.ServiceFunc(func(ctx context.Context, _ string, _ []byte) ([]byte, error) {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-release:
+			return nil, errors.New("released at the end of the test")
+		}
+	})
+	if _, err := reg.RegisterService(ctx, "stuck", stuck); err != nil {
+		t.Fatal(err)
+	}
+	h := register(t, reg, "caller", misbehaveSrc, wasm.Args{Config: map[string]string{"service": "tok", "method": "encode"}})
+	out, err := h.Call(ctx, "call", []byte(`"hi"`))
+	if err != nil || string(out) != "[104,105]" {
+		t.Fatalf("plugin calling tok.encode = %q, %v", out, err)
+	}
+	waiter := register(t, reg, "waiter", misbehaveSrc, wasm.Args{Timeout: "300ms", Config: map[string]string{"service": "stuck", "method": "x"}})
+	callCtx, cancel := context.WithTimeout(ctx, time.Minute) // the test's bound, far beyond the plugin's
+	defer cancel()
+	if _, err := waiter.Call(callCtx, "call", nil); !errors.Is(err, wasm.ErrTimeout) {
+		t.Fatalf("plugin waiting in sandhost_call: %v, want ErrTimeout", err)
+	}
+}
