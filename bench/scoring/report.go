@@ -1,0 +1,147 @@
+package scoring
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Report is the figures of one mode on one workload.
+type Report struct {
+	Mode      Mode
+	Config    Config
+	Samples   int
+	Wall      time.Duration
+	PerSecond float64
+	P50, P99  time.Duration // latency from submission to result
+	// SpuriousTimeouts are samples that finish natively (expected to pass
+	// or to fail) but came back timed out: Queued of them with pyexec's
+	// "queued" reason, Heavy of them heavy answers, Passing of them
+	// expected to pass (the ones an RL loop scores as the model's fault).
+	SpuriousTimeouts int
+	Queued           int
+	Heavy            int
+	Passing          int
+	// Wrong are the other verdicts that differ from native CPython's, by
+	// kind of answer (a missed timeout, a leak of state, a warning scored as
+	// a failure).
+	Wrong       int
+	WrongByKind map[Kind]int
+	WrongSample []string // a few, with their last line of stderr
+	// Overshoot is, for the timed-out samples, how long after the deadline
+	// they returned (the promise is at most 100 ms).
+	Timeouts                   int
+	OvershootP50, OvershootMax time.Duration
+	ExecErrors                 int
+	ExecError                  string // the first
+	SuccessDisagrees           int    // TorchRL's Success flag != (verdict == pass)
+}
+
+// report computes the figures of one run.
+func report(mode Mode, cfg Config, r run) Report {
+	rep := Report{Mode: mode, Config: cfg, Samples: len(r.outcomes), Wall: r.wall, WrongByKind: map[Kind]int{}}
+	rep.PerSecond = float64(len(r.outcomes)) / r.wall.Seconds()
+	var lat, over []time.Duration
+	for _, o := range r.outcomes {
+		lat = append(lat, o.Latency)
+		if o.Err != nil {
+			if rep.ExecErrors == 0 {
+				rep.ExecError = o.Err.Error()
+			}
+			rep.ExecErrors++
+			continue
+		}
+		if o.Got == Timeout {
+			rep.Timeouts++
+			over = append(over, o.Overshoot)
+		}
+		if o.Success != (o.Got == Pass) {
+			rep.SuccessDisagrees++
+		}
+		want := o.Answer.Expect()
+		switch {
+		case o.Got == want:
+		case o.Got == Timeout:
+			rep.SpuriousTimeouts++
+			if want == Pass {
+				rep.Passing++
+			}
+			if o.Failure == "queued" {
+				rep.Queued++
+			}
+			if o.Answer.Kind == KindHeavy {
+				rep.Heavy++
+			}
+		default:
+			rep.Wrong++
+			rep.WrongByKind[o.Answer.Kind]++
+			if len(rep.WrongSample) < 5 {
+				rep.WrongSample = append(rep.WrongSample, fmt.Sprintf("%s/%s: want %s, got %s (%s)", o.Answer.Problem, o.Answer.Kind, want, o.Got, o.Stderr))
+			}
+		}
+	}
+	rep.P50, rep.P99 = quantile(lat, 0.50), quantile(lat, 0.99)
+	rep.OvershootP50 = quantile(over, 0.50)
+	if len(over) > 0 {
+		rep.OvershootMax = slices.Max(over)
+	}
+	return rep
+}
+
+// quantile is the q-quantile of ds (nearest rank), 0 for none.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// Table writes reports as a Markdown table, one row per mode, with the
+// ratio of each mode's throughput to the native baseline's when present.
+func Table(reports []Report) string {
+	var native float64
+	for _, r := range reports {
+		if r.Mode == ModeNative {
+			native = r.PerSecond
+		}
+	}
+	var b strings.Builder
+	b.WriteString("| mode | samples/s | vs native | p50 / p99 | spurious timeouts (of passing, queued, heavy) | wrong verdicts | timeouts: overshoot p50 / max | Execute errors | Success disagrees |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range reports {
+		ratio := "-"
+		if native > 0 {
+			ratio = fmt.Sprintf("%.2fx", r.PerSecond/native)
+		}
+		fmt.Fprintf(&b, "| %s | %.1f | %s | %s / %s | %d (%d, %d, %d) | %d%s | %d: %s / %s | %d | %d |\n",
+			r.Mode, r.PerSecond, ratio, ms(r.P50), ms(r.P99), r.SpuriousTimeouts, r.Passing, r.Queued, r.Heavy,
+			r.Wrong, byKind(r.WrongByKind), r.Timeouts, ms(r.OvershootP50), ms(r.OvershootMax), r.ExecErrors, r.SuccessDisagrees)
+	}
+	return b.String()
+}
+
+// byKind writes wrong verdicts by kind, " (rebind 3, noimport 9)".
+func byKind(m map[Kind]int) string {
+	var parts []string
+	for _, k := range Kinds {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// ms writes d in milliseconds, or seconds above 10 s.
+func ms(d time.Duration) string {
+	if d >= 10*time.Second || d <= -10*time.Second {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	return fmt.Sprintf("%d ms", d.Milliseconds())
+}
