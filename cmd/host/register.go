@@ -21,6 +21,7 @@ func init() {
 		setup: func(fs *flag.FlagSet) runFunc {
 			r := &registerFlags{}
 			fs.StringVar(&r.args, "args", "", "constructor arguments, as `JSON`")
+			fs.StringVar(&r.module, "module", "", "a Wasm plugin's `FILE` (factory wasm): stored in the namespace, named in the args by its sha256")
 			fs.IntVar(&r.maxConcurrency, "max-concurrency", 0, "`N` calls the service runs at once (default: the service's own, else 1)")
 			fs.Var(&r.cpus, "cpus", "`N` CPUs the service needs")
 			fs.Var(&r.gpus, "gpus", "`N` GPUs the service needs")
@@ -32,6 +33,7 @@ func init() {
 
 type registerFlags struct {
 	args           string
+	module         string
 	maxConcurrency int
 	cpus           cpusFlag
 	gpus           countFlag
@@ -61,6 +63,13 @@ func (f *registerFlags) run(ctx context.Context, g *globals, args []string) erro
 		return err
 	}
 	defer r.Close()
+	if f.module != "" {
+		raw, err := storeModule(ctx, r, f.module, f.args)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, registry.WithArgs(raw))
+	}
 	h, err := r.Register(ctx, args[0], args[1], opts...)
 	if err != nil {
 		return err

@@ -1,0 +1,76 @@
+package wasm_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sandhost/sandhost/internal/testhost"
+	"github.com/sandhost/sandhost/internal/testredis"
+	"github.com/sandhost/sandhost/plugins/wasm"
+	"github.com/sandhost/sandhost/registry"
+)
+
+// Plugins registered from a client run on separate host processes that
+// share no file with it: the module travels through Redis once, the
+// key-value store is the namespace's on every host, and the CLI's
+// `register --module FILE` does the same from the command line.
+func TestAcrossHosts(t *testing.T) {
+	ctx := context.Background()
+	srv := testredis.Start(t)
+	const ns = "plugins"
+	hosts := map[string]bool{}
+	for range 2 {
+		hosts[testhost.Start(t, srv.URL(), ns).ID] = true
+	}
+	client, err := registry.Open(ctx, srv.URL(), registry.WithNamespace(ns), registry.ClientOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+
+	// Two services of one module, placed by the registry.
+	a := register(t, client, "count-a", counterSrc, wasm.Args{}, registry.WithMaxConcurrency(1))
+	b := register(t, client, "count-b", counterSrc, wasm.Args{}, registry.WithMaxConcurrency(1))
+	for _, h := range []*registry.Handle{a, b} {
+		if !hosts[h.Spec().Owner] {
+			t.Fatalf("%s runs on %q, not on a host process %v", h.Name(), h.Spec().Owner, hosts)
+		}
+	}
+	for i, h := range []*registry.Handle{a, b, a} {
+		out, err := h.Call(ctx, "incr_shared", []byte("n"))
+		if err != nil || string(out) != string(rune('1'+i)) {
+			t.Fatalf("call %d to %s: %q, %v", i+1, h.Name(), out, err)
+		}
+	}
+
+	// The CLI stores a module file and registers it from "another machine".
+	file := filepath.Join(t.TempDir(), "tok.wasm")
+	if err := os.WriteFile(file, mustBuild(t, tokenizerSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := exec.Command(testhost.Binary(t), "register", "tok", "wasm", "--module", file,
+		"--args", `{"config": {"vocab_size": "1000"}}`, "--redis", srv.URL(), "--namespace", ns)
+	if out, err := cli.CombinedOutput(); err != nil {
+		t.Fatalf("host register --module: %v\n%s", err, out)
+	}
+	tok, err := client.Get(ctx, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks, err := registry.CallJSON[[]int](ctx, tok, "encode", "hé")
+	if err != nil || len(toks) != 2 || toks[0] != 'h' || toks[1] != 'é' {
+		t.Fatalf("tok.encode across hosts = %v, %v", toks, err)
+	}
+	// An error from the plugin's machine crosses hosts with its words.
+	m := register(t, client, "misbehave", misbehaveSrc, wasm.Args{})
+	if _, err := m.Call(ctx, "trap", nil); err == nil || !strings.Contains(err.Error(), wasm.ErrTrap.Error()) || !strings.Contains(err.Error(), `"trap"`) {
+		t.Fatalf("trap across hosts: %v", err)
+	}
+	if out, err := m.Call(ctx, "ok", []byte("again")); err != nil || string(out) != "again" {
+		t.Fatalf("call after a trap across hosts: %q, %v", out, err)
+	}
+}
