@@ -24,13 +24,20 @@ import (
 //	kv           hash   key -> value (driver.DataStore: services' shared data)
 //
 // A namespace with no live host and no service holds no key: reaping the
-// last dead host removes the rest, and gen goes with it.
+// last dead host removes the rest, and gen goes with it. Where nobody is
+// left to reap, every key but reply streams (reply_ttl) expires
+// namespaceTTLs heartbeat TTLs after the last heartbeat.
 //
 // These names are built here and, for the scripts, in luaPrelude below:
 // nowhere else.
 type keys struct{ prefix string }
 
 func keysOf(ns string) keys { return keys{prefix: "sandhost:{" + ns + "}:"} }
+
+// namespaceTTLs is how many heartbeat TTLs a namespace's keys outlive the
+// last beat of its hosts (3 s TTL: 30 s), long enough that a Redis stall or
+// a host paused for a few beats never expires what live hosts still use.
+const namespaceTTLs = 10
 
 const (
 	keySpecs   = "specs"
@@ -82,8 +89,10 @@ local function dropService(name)
   publish('c:'..name)
 end
 
--- dropData removes the namespace's blobs and key-value map (reset, tidy).
-local function dropData() redis.call('DEL', P..%[6]q, P..%[7]q) end
+-- dataKeys are the namespace's blobs and key-value map.
+local function dataKeys() return P..%[6]q, P..%[7]q end
+-- dropData removes them (reset, tidy).
+local function dropData() redis.call('DEL', dataKeys()) end
 
 -- tidy removes the generation and data of a namespace left with no host
 -- and no service: such a namespace holds no key.

@@ -1,6 +1,10 @@
 package redis
 
-import goredis "github.com/redis/go-redis/v9"
+import (
+	"strconv"
+
+	goredis "github.com/redis/go-redis/v9"
+)
 
 // script makes a script that starts with luaPrelude (keys.go): every
 // script gets the common keys first and the prefix as ARGV[1].
@@ -41,7 +45,7 @@ if not alive(o) then reap(); return false end
 return redis.call('HGET', SPECS, ARGV[2])
 `)
 
-// list: returns the specs of live services; dead owners are reaped.
+// list: returns the specs of live services; dead hosts are reaped.
 var listScript = script(`
 local out = {}
 local owners = redis.call('HGETALL', OWNERS)
@@ -56,7 +60,8 @@ for i = 1, #owners, 2 do
     dead = true
   end
 end
-if dead then reap() end
+-- A namespace without services may still hold dead hosts' keys.
+if dead or #owners == 0 then reap() end
 return out
 `)
 
@@ -74,9 +79,13 @@ return 1
 
 // beat: KEYS +hostkey hostqueue; ARGV +id info ttlms, then triples name gen
 // spec for the services the host runs. Refreshes the heartbeat, puts back
-// what the store lost, and returns the names the host must stop.
+// what the store lost, and returns the names the host must stop. Every key
+// of the namespace a host keeps alive expires namespaceTTLs heartbeat TTLs
+// after the last beat, so a namespace whose hosts all died holds no key
+// even when no one ever looks at it again.
 var beatScript = script(`
 local id = ARGV[2]
+local keep = tonumber(ARGV[4]) * ` + strconv.Itoa(namespaceTTLs) + `
 redis.call('SET', KEYS[6], ARGV[3], 'PX', ARGV[4])
 redis.call('SADD', HOSTS, id)
 if redis.call('EXISTS', KEYS[7]) == 0 then newQueue(KEYS[7]) end
@@ -100,7 +109,9 @@ for i = 5, #ARGV, 3 do
   elseif o ~= id then
     stop[#stop+1] = name
   end
+  if o == id or not o then redis.call('PEXPIRE', svcQueue(name), keep) end
 end
+for _, k in ipairs({SPECS, OWNERS, GENS, GEN, HOSTS, KEYS[7], dataKeys()}) do redis.call('PEXPIRE', k, keep) end
 return stop
 `)
 
