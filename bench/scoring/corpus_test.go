@@ -23,7 +23,7 @@ func TestScoringCorpusVerdicts(t *testing.T) {
 	for _, a := range answers {
 		counts[a.Kind]++
 	}
-	if len(problems) < 60 || counts[KindNoImport] < 15 || counts[KindRebind] < len(problems) {
+	if len(problems) < 60 || counts[KindNoImport] < 20 || counts[KindRebind] < len(problems) {
 		t.Fatalf("corpus too small: %d problems, answers by kind %v", len(problems), counts)
 	}
 	ctx := context.Background()

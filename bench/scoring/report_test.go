@@ -1,0 +1,61 @@
+package scoring
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sandhost/sandhost/pyexec"
+)
+
+// The verdict is "ran to the end": stderr does not matter, sys.exit(0)
+// passes, and a call that waited past its deadline in the queue is a
+// timeout like one stopped while running.
+func TestVerdictOf(t *testing.T) {
+	for _, c := range []struct {
+		res  pyexec.Result
+		want Verdict
+	}{
+		{pyexec.Result{Stderr: "<string>:1: SyntaxWarning: \"is\" with a literal\n"}, Pass},
+		{pyexec.Result{Failure: pyexec.FailExit, ReturnCode: 0}, Pass},
+		{pyexec.Result{Failure: pyexec.FailExit, ReturnCode: 2}, Fail},
+		{pyexec.Result{Failure: pyexec.FailException, ReturnCode: 1}, Fail},
+		{pyexec.Result{Failure: pyexec.FailMemory}, Fail},
+		{pyexec.Result{Failure: pyexec.FailTimeout}, Timeout},
+		{pyexec.Result{Failure: pyexec.FailQueued}, Timeout},
+	} {
+		if got := verdictOf(c.res); got != c.want {
+			t.Errorf("verdictOf(%+v) = %s, want %s", c.res, got, c.want)
+		}
+	}
+}
+
+// A timeout of an answer that finishes natively is spurious, not a wrong
+// verdict; a looping answer that did not time out is wrong; errors are
+// counted apart; Success is compared with the verdict.
+func TestReportCounts(t *testing.T) {
+	a := func(k Kind) Answer { return Answer{Problem: "p", Kind: k} }
+	r := report(ModeShared, DefaultConfig(), run{wall: time.Second, outcomes: []Outcome{
+		{Answer: a(KindCorrect), Got: Pass, Success: true, Latency: 10 * time.Millisecond},
+		{Answer: a(KindWarning), Got: Pass, Success: false, Latency: 20 * time.Millisecond},
+		{Answer: a(KindHeavy), Got: Timeout, Failure: "timeout", Latency: 2050 * time.Millisecond, Overshoot: 50 * time.Millisecond},
+		{Answer: a(KindWrong), Got: Timeout, Failure: "queued", Latency: 2010 * time.Millisecond, Overshoot: 10 * time.Millisecond},
+		{Answer: a(KindLoop), Got: Fail, Latency: 30 * time.Millisecond},
+		{Answer: a(KindRebind), Got: Fail, Latency: 30 * time.Millisecond},
+		{Answer: a(KindNoImport), Err: pyexec.ErrClosed, Latency: time.Millisecond},
+	}})
+	if r.SpuriousTimeouts != 2 || r.Passing != 1 || r.Heavy != 1 || r.Queued != 1 {
+		t.Errorf("spurious timeouts %d (passing %d, heavy %d, queued %d), want 2 (1, 1, 1)", r.SpuriousTimeouts, r.Passing, r.Heavy, r.Queued)
+	}
+	if r.Wrong != 2 || r.WrongByKind[KindLoop] != 1 || r.WrongByKind[KindRebind] != 1 {
+		t.Errorf("wrong %d %v, want loop 1 and rebind 1", r.Wrong, r.WrongByKind)
+	}
+	if r.ExecErrors != 1 || r.Timeouts != 2 || r.OvershootMax != 50*time.Millisecond {
+		t.Errorf("exec errors %d, timeouts %d, max overshoot %v; want 1, 2, 50ms", r.ExecErrors, r.Timeouts, r.OvershootMax)
+	}
+	if r.SuccessDisagrees != 1 {
+		t.Errorf("Success disagrees %d times, want 1 (the warning)", r.SuccessDisagrees)
+	}
+	if r.PerSecond != 7 {
+		t.Errorf("%v samples/s, want 7", r.PerSecond)
+	}
+}
