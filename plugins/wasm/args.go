@@ -35,9 +35,9 @@ type Args struct {
 	// export a guest may call through Extism, but Extism's and the
 	// runtime's own). A listed function the module lacks is an error.
 	Functions []string `json:"functions,omitempty"`
-	// Instances caps the idle instances kept warm and is the service's
-	// default max concurrency (default: the number of CPUs, as Extism's
-	// Rust SDK's pool).
+	// Instances is the most instances busy at once (calls beyond wait in
+	// order) and kept warm, and the service's default max concurrency
+	// (default: the number of CPUs, as Extism's Rust SDK's pool).
 	Instances int `json:"instances,omitempty"`
 }
 

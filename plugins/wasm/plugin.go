@@ -138,7 +138,7 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 		p.Close()
 		return nil, fmt.Errorf("wasm: plugin %q: %w", p.name, err)
 	}
-	p.pool.put(inst)
+	p.pool.keep(inst)
 	return p, nil
 }
 
@@ -219,7 +219,8 @@ func (p *Plugin) Functions() []string { return slices.Clone(p.functions) }
 // Version is the module's sha256 (hex).
 func (p *Plugin) Version() string { return p.sum }
 
-// MaxConcurrency implements registry.ConcurrencyHint: Args.Instances.
+// MaxConcurrency implements registry.ConcurrencyHint: Args.Instances,
+// the most instances busy at once.
 func (p *Plugin) MaxConcurrency() int { return p.instances }
 
 // Stats are a plugin's counters.
@@ -252,6 +253,9 @@ func (p *Plugin) Call(ctx context.Context, method string, payload []byte) ([]byt
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, &CallError{Plugin: p.name, Function: method, Reason: ErrTimeout, Err: deadlineError(ctx)}
+		}
+		if errors.Is(err, ErrClosed) {
+			return nil, fmt.Errorf("wasm plugin %q: %w", p.name, err)
 		}
 		return nil, &CallError{Plugin: p.name, Function: method, Reason: ErrTrap, Err: err}
 	}

@@ -8,12 +8,16 @@ import (
 
 // pool holds the warm instances of one plugin. A call takes the most
 // recently used one (its memory is the likeliest to be in cache) or, when
-// none is idle, starts one; the registry's limiter bounds how many are
-// busy. A discarded instance is replaced in the background so the next
-// call finds a warm one.
+// none is idle, starts one. At most size instances are busy: the registry's
+// limiter already queues calls beyond the service's max concurrency, and
+// slots does the same for a Plugin called directly (waiters are served in
+// the order they came, as the runtime queues channel receivers). A
+// discarded instance is replaced in the background so the next call finds
+// a warm one.
 type pool struct {
 	start   func(context.Context) (*instance, error)
 	maxIdle int
+	slots   chan struct{} // a token per instance that may be busy
 
 	mu     sync.Mutex
 	idle   []*instance
@@ -26,7 +30,10 @@ type pool struct {
 }
 
 func newPool(start func(context.Context) (*instance, error), maxIdle int) *pool {
-	p := &pool{maxIdle: maxIdle}
+	p := &pool{maxIdle: maxIdle, slots: make(chan struct{}, maxIdle)}
+	for range maxIdle {
+		p.slots <- struct{}{}
+	}
 	p.start = func(ctx context.Context) (*instance, error) {
 		inst, err := start(ctx)
 		if err == nil {
@@ -38,11 +45,17 @@ func newPool(start func(context.Context) (*instance, error), maxIdle int) *pool 
 	return p
 }
 
-// get takes an idle instance or starts one.
+// get waits for a slot, then takes an idle instance or starts one.
 func (p *pool) get(ctx context.Context) (*instance, error) {
+	select {
+	case <-p.slots:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
+		p.slots <- struct{}{}
 		return nil, ErrClosed
 	}
 	if n := len(p.idle); n > 0 {
@@ -53,12 +66,22 @@ func (p *pool) get(ctx context.Context) (*instance, error) {
 		return inst, nil
 	}
 	p.mu.Unlock()
-	return p.start(ctx)
+	inst, err := p.start(ctx)
+	if err != nil {
+		p.slots <- struct{}{}
+	}
+	return inst, err
 }
 
-// put gives back a sound instance; beyond maxIdle, or after close, it is
-// closed.
+// put gives back a sound instance taken with get.
 func (p *pool) put(inst *instance) {
+	p.keep(inst)
+	p.slots <- struct{}{}
+}
+
+// keep adds an instance to the idle ones; beyond maxIdle, or after close,
+// it is closed.
+func (p *pool) keep(inst *instance) {
 	p.mu.Lock()
 	if !p.closed && len(p.idle) < p.maxIdle {
 		p.idle = append(p.idle, inst)
@@ -69,10 +92,12 @@ func (p *pool) put(inst *instance) {
 	inst.close()
 }
 
-// discard closes a failed instance and starts its replacement.
+// discard closes a failed instance taken with get and starts its
+// replacement.
 func (p *pool) discard(inst *instance) {
 	p.discarded.Add(1)
 	inst.close()
+	p.slots <- struct{}{}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -82,7 +107,7 @@ func (p *pool) discard(inst *instance) {
 	go func() {
 		defer p.refill.Done()
 		if inst, err := p.start(p.ctx); err == nil {
-			p.put(inst)
+			p.keep(inst)
 		}
 	}()
 }

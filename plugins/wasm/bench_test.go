@@ -1,0 +1,124 @@
+package wasm_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero"
+
+	"github.com/sandhost/sandhost/plugins/wasm"
+	"github.com/sandhost/sandhost/plugins/wasm/wasmtest"
+)
+
+// BenchmarkCall is one call of an echo function on a warm instance, in
+// process, through Plugin.Call (pool, classification, counters); compare
+// with BenchmarkExtismCall, Extism's own call of the same function.
+func BenchmarkCall(b *testing.B) {
+	p := newPlugin(b, misbehaveSrc, wasm.Args{Instances: 1})
+	ctx := context.Background()
+	in := []byte("hello")
+	b.ResetTimer()
+	for range b.N {
+		if _, err := p.Call(ctx, "ok", in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExtismCall is the baseline: one Extism instance of the same
+// module, called directly with the same runtime settings.
+func BenchmarkExtismCall(b *testing.B) {
+	ctx := context.Background()
+	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
+	cp, err := extism.NewCompiledPlugin(ctx, extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasmtest.Build(b, misbehaveSrc)}}},
+		extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, stubHostFunctions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cp.Close(ctx)
+	inst, err := cp.Instance(ctx, extism.PluginInstanceConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer inst.Close(ctx)
+	in := []byte("hello")
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := inst.CallWithContext(ctx, "ok", in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCallConcurrent reports calls/s of 1 and 32 callers on a pool
+// of the default size (one instance per CPU): callers beyond it wait.
+func BenchmarkCallConcurrent(b *testing.B) {
+	for _, c := range []int{1, 32} {
+		b.Run(map[int]string{1: "c=1", 32: "c=32"}[c], func(b *testing.B) {
+			p := newPlugin(b, misbehaveSrc, wasm.Args{})
+			ctx := context.Background()
+			run := func(n int64) {
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				for range c {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for next.Add(1) <= n {
+							if _, err := p.Call(ctx, "ok", []byte("x")); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+			}
+			run(int64(4 * c)) // the pool warm, as a serving host's is
+			b.ResetTimer()
+			start := time.Now()
+			run(int64(b.N))
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "calls/s")
+		})
+	}
+}
+
+// BenchmarkInstanceStart is what the pool hides: starting an instance of
+// a compiled plugin and running its first call (the guest runtime's init).
+func BenchmarkInstanceStart(b *testing.B) {
+	ctx := context.Background()
+	cp, err := extism.NewCompiledPlugin(ctx, extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasmtest.Build(b, misbehaveSrc)}}},
+		extism.PluginConfig{EnableWasi: true}, stubHostFunctions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cp.Close(ctx)
+	b.ResetTimer()
+	for range b.N {
+		inst, err := cp.Instance(ctx, extism.PluginInstanceConfig{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := inst.CallWithContext(ctx, "ok", nil); err != nil {
+			b.Fatal(err)
+		}
+		inst.Close(ctx)
+	}
+}
+
+// stubHostFunctions satisfy the imports of plugins that use the guest
+// package, for Extism used without sandhost.
+func stubHostFunctions() []extism.HostFunction {
+	ptr := extism.ValueTypePTR
+	nop := func(context.Context, *extism.CurrentPlugin, []uint64) {}
+	return []extism.HostFunction{
+		extism.NewHostFunctionWithStack(wasm.FuncLog, nop, []extism.ValueType{extism.ValueTypeI64, ptr}, nil),
+		extism.NewHostFunctionWithStack(wasm.FuncKVGet, nop, []extism.ValueType{ptr}, []extism.ValueType{ptr}),
+		extism.NewHostFunctionWithStack(wasm.FuncKVSet, nop, []extism.ValueType{ptr, ptr}, nil),
+		extism.NewHostFunctionWithStack(wasm.FuncCall, nop, []extism.ValueType{ptr, ptr, ptr}, []extism.ValueType{ptr}),
+	}
+}
