@@ -23,7 +23,7 @@ func nativeScorer(cfg Config) scoreFunc {
 			return Outcome{Answer: a, Latency: time.Since(t0), Err: ctx.Err()}
 		}
 		defer func() { <-slots }()
-		v, success, stderr, ran, err := RunNative(ctx, cfg.Python, a.Code, cfg.Timeout)
+		v, success, stderr, ran, err := RunNative(ctx, []string{cfg.Python}, a.Code, cfg.Timeout)
 		o := Outcome{Answer: a, Got: v, Success: success, Stderr: lastLine(stderr), Latency: time.Since(t0), Err: err}
 		if v == Timeout {
 			o.Overshoot = ran - cfg.Timeout
@@ -32,17 +32,17 @@ func nativeScorer(cfg Config) scoreFunc {
 	}
 }
 
-// RunNative runs code with the native interpreter python (python3 when
-// empty) under timeout and returns its verdict, TorchRL's success flag (exit
+// RunNative runs code with the native interpreter python (its path and
+// flags; python3 when empty) under timeout and returns its verdict, TorchRL's success flag (exit
 // 0 and nothing on stderr), its stderr, and how long it ran. The error is
 // for a process that could not be started.
-func RunNative(ctx context.Context, python, code string, timeout time.Duration) (v Verdict, success bool, stderr string, ran time.Duration, err error) {
-	if python == "" {
-		python = "python3"
+func RunNative(ctx context.Context, python []string, code string, timeout time.Duration) (v Verdict, success bool, stderr string, ran time.Duration, err error) {
+	if len(python) == 0 {
+		python = []string{"python3"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-c", code)
+	cmd := exec.CommandContext(ctx, python[0], append(python[1:], "-c", code)...)
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf
 	cmd.WaitDelay = time.Second // a killed process's pipes are not waited on forever
