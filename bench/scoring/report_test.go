@@ -34,7 +34,7 @@ func TestVerdictOf(t *testing.T) {
 // counted apart; Success is compared with the verdict.
 func TestReportCounts(t *testing.T) {
 	a := func(k Kind) Answer { return Answer{Problem: "p", Kind: k} }
-	r := report(ModeShared, DefaultConfig(), run{wall: time.Second, outcomes: []Outcome{
+	r := report(ModeDefault, DefaultConfig(), run{wall: time.Second, outcomes: []Outcome{
 		{Answer: a(KindCorrect), Got: Pass, Success: true, Latency: 10 * time.Millisecond},
 		{Answer: a(KindWarning), Got: Pass, Success: false, Latency: 20 * time.Millisecond},
 		{Answer: a(KindHeavy), Got: Timeout, Failure: "timeout", Latency: 2050 * time.Millisecond, Overshoot: 50 * time.Millisecond},

@@ -16,7 +16,7 @@ type Mode string
 
 // Modes.
 const (
-	ModeShared  Mode = "shared"  // pyexec's default: shared interpreters
+	ModeDefault Mode = "default" // no state option: pyexec's default model (shared interpreters at 82a222f)
 	ModeFresh   Mode = "fresh"   // pyexec.Fresh(): a clean interpreter per call
 	ModeSession Mode = "session" // a session per environment, reset after each sample
 	ModeNative  Mode = "native"  // a python3 process per sample, at most PoolSize at once
@@ -49,8 +49,9 @@ type Outcome struct {
 	Stderr  string // the last line of stderr, to tell why a verdict was wrong
 	// Latency is from the sample's submission to its result, queueing
 	// included. Overshoot is, for a timed-out sample, how long after its
-	// deadline it returned; the deadline starts where the runner starts
-	// the clock (pyexec: at Execute; native: when the process starts).
+	// deadline it returned, counted from where the runner starts the
+	// deadline (pyexec: the start of Result.Duration; native: the process's
+	// start).
 	Latency   time.Duration
 	Overshoot time.Duration
 	Err       error // an error instead of a result (pyexec: Execute's error)
@@ -116,7 +117,7 @@ type run struct {
 func poolScorer(pool *pyexec.Pool, mode Mode, cfg Config) (scoreFunc, error) {
 	var sessionOf func(env int) string
 	switch mode {
-	case ModeShared, ModeFresh:
+	case ModeDefault, ModeFresh:
 	case ModeSession:
 		sessionOf = func(env int) string { return fmt.Sprintf("env-%d", env) }
 	default:
@@ -141,7 +142,10 @@ func poolScorer(pool *pyexec.Pool, mode Mode, cfg Config) (scoreFunc, error) {
 		}
 		o.Got, o.Success, o.Failure, o.Stderr = verdictOf(res), res.Success, string(res.Failure), lastLine(res.Stderr)
 		if o.Got == Timeout {
-			o.Overshoot = o.Latency - cfg.Timeout
+			// Duration starts where pyexec starts the deadline (the call,
+			// or the start of running once the timeout leaves the queue
+			// out).
+			o.Overshoot = res.Duration - cfg.Timeout
 		}
 		return o
 	}, nil
