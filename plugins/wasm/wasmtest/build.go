@@ -1,8 +1,10 @@
-// Package wasmtest builds the Go plugins of this repository for tests and
-// benchmarks: plugins/wasm/examples/* and plugins/wasm/testdata/*, with the
-// standard Go toolchain (GOOS=wasip1 GOARCH=wasm, -buildmode=c-shared),
-// cached under sandhost's cache directory keyed by the sources, so CI
-// builds them with nothing but Go.
+// Package wasmtest builds the plugins of this repository for tests and
+// benchmarks: plugins/wasm/examples/* and plugins/wasm/testdata/*. Go
+// plugins build with the standard Go toolchain (GOOS=wasip1 GOARCH=wasm,
+// -buildmode=c-shared), C plugins (a directory of .c files) with Debian's
+// clang-19 (freestanding: no libc, so no sysroot), which `make test`
+// installs for the CPython build. Builds are cached under sandhost's cache
+// directory, keyed by the sources and the tools.
 package wasmtest
 
 import (
@@ -56,17 +58,42 @@ func build(dir string) ([]byte, error) {
 		return nil, err
 	}
 	tmp := fmt.Sprintf("%s.%d.tmp", cached, os.Getpid())
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", tmp, "./"+dir)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	cmd, err := buildCommand(root, dir, tmp)
+	if err != nil {
+		return nil, err
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		os.Remove(tmp)
-		return nil, fmt.Errorf("go build: %w\n%s", err, out)
+		return nil, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out)
 	}
 	if err := os.Rename(tmp, cached); err != nil { // atomic: concurrent builders agree
 		return nil, err
 	}
 	return os.ReadFile(cached)
+}
+
+// Clang is the C compiler of C plugins.
+const Clang = "clang-19"
+
+// buildCommand is the build of the plugin in dir: clang for a directory of
+// C files, exporting the functions the sources mark with export_name, else
+// go build.
+func buildCommand(root, dir, out string) (*exec.Cmd, error) {
+	cfiles, err := filepath.Glob(filepath.Join(root, dir, "*.c"))
+	if err != nil {
+		return nil, err
+	}
+	if len(cfiles) == 0 {
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./"+dir)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+		return cmd, nil
+	}
+	if _, err := exec.LookPath(Clang); err != nil {
+		return nil, fmt.Errorf("C plugins need %s (apt-get install clang-19 lld-19, or run `make test`): %w", Clang, err)
+	}
+	args := append([]string{"--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-o", out}, cfiles...)
+	return exec.Command(Clang, args...), nil
 }
 
 // repoRoot is the directory of this module's go.mod.
@@ -82,14 +109,16 @@ func repoRoot() (string, error) {
 // package, go.mod and go.sum, and the toolchain's version.
 func sourceKey(root, dir string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintln(h, runtime.Version())
+	fmt.Fprintln(h, runtime.Version(), Clang)
 	var files []string
 	for _, d := range []string{dir, "plugins/wasm/guest"} {
-		m, err := filepath.Glob(filepath.Join(root, d, "*.go"))
-		if err != nil {
-			return "", err
+		for _, ext := range []string{"*.go", "*.c"} {
+			m, err := filepath.Glob(filepath.Join(root, d, ext))
+			if err != nil {
+				return "", err
+			}
+			files = append(files, m...)
 		}
-		files = append(files, m...)
 	}
 	sort.Strings(files)
 	files = append(files, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
