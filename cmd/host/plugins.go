@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/sandhost/sandhost/plugins/wasm" // the "wasm" factory
 	"github.com/sandhost/sandhost/registry"
@@ -34,4 +36,47 @@ func storeModule(ctx context.Context, r *registry.Registry, file, args string) (
 		return nil, fmt.Errorf("encode args: %w", err)
 	}
 	return raw, nil
+}
+
+func init() {
+	commands["plugins"] = &command{summary: "list the Wasm plugin services: version, functions, instances, calls", usage: "(no arguments)",
+		setup: noFlags(clientRun(0, "no arguments", runPlugins))}
+}
+
+// pluginRow is one line of `host plugins`.
+type pluginRow struct {
+	Name string `json:"name"`
+	Host string `json:"host"`
+	wasm.Info
+}
+
+func runPlugins(ctx context.Context, g *globals, r *registry.Registry, _ []string) error {
+	specs, err := r.Specs(ctx)
+	if err != nil {
+		return err
+	}
+	rows := []pluginRow{}
+	for _, sp := range specs {
+		if sp.Factory != wasm.FactoryName {
+			continue
+		}
+		h, err := r.Get(ctx, sp.Name)
+		if err != nil {
+			continue // gone since the listing
+		}
+		in, err := registry.CallJSON[wasm.Info](ctx, h, wasm.InfoMethod, nil)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, pluginRow{Name: sp.Name, Host: sp.Owner, Info: in})
+	}
+	if g.json {
+		return printJSON(g, rows)
+	}
+	tw := tabwriter.NewWriter(g.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tHOST\tVERSION\tINSTANCES\tIDLE\tCALLS\tFUNCTIONS")
+	for _, p := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%.12s\t%d\t%d\t%d\t%s\n", p.Name, p.Host, p.Version, p.Instances, p.Idle, p.Calls, strings.Join(p.Functions, ","))
+	}
+	return tw.Flush()
 }

@@ -2,6 +2,8 @@ package wasm_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,5 +74,27 @@ func TestAcrossHosts(t *testing.T) {
 	}
 	if out, err := m.Call(ctx, "ok", []byte("again")); err != nil || string(out) != "again" {
 		t.Fatalf("call after a trap across hosts: %q, %v", out, err)
+	}
+
+	// `host plugins` lists them with the host, version and counters.
+	out, err := exec.Command(testhost.Binary(t), "plugins", "--json", "--redis", srv.URL(), "--namespace", ns).Output()
+	if err != nil {
+		t.Fatalf("host plugins: %v", err)
+	}
+	var rows []struct {
+		Name, Host, Version string
+		Functions           []string
+		Calls               uint64
+	}
+	if err := json.Unmarshal(out, &rows); err != nil {
+		t.Fatalf("host plugins --json: %v\n%s", err, out)
+	}
+	counter := wasm.Sum(mustBuild(t, counterSrc))
+	got := map[string]string{}
+	for _, r := range rows {
+		got[r.Name] = fmt.Sprintf("%v %v %v %d", r.Version == counter, hosts[r.Host], r.Functions, r.Calls)
+	}
+	if len(rows) != 4 || got["count-a"] != "true true [incr incr_shared] 2" || got["count-b"] != "true true [incr incr_shared] 1" {
+		t.Fatalf("host plugins: %v", got)
 	}
 }

@@ -242,6 +242,9 @@ func (p *Plugin) Stats() Stats {
 // with payload as its input, on a warm instance, and returns its output.
 func (p *Plugin) Call(ctx context.Context, method string, payload []byte) ([]byte, error) {
 	if _, ok := slices.BinarySearch(p.functions, method); !ok {
+		if method == InfoMethod {
+			return p.info(ctx)
+		}
 		return nil, fmt.Errorf("%w %q (methods: %v)", registry.ErrUnknownMethod, method, p.functions)
 	}
 	if p.timeout > 0 {
