@@ -19,9 +19,13 @@ build:
 	$(GO) build -o $(BIN)/host ./cmd/host
 
 # deps installs what the tests need that Go does not fetch (Debian packages).
+# clang-19 and lld-19 build the C example plugin (plugins/wasm); the CPython
+# build installs them too, but only when its cache is cold.
 deps:
 	@command -v redis-server >/dev/null || { echo "installing redis-server"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	@{ command -v clang-19 && command -v wasm-ld-19; } >/dev/null || { echo "installing clang-19, lld-19"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-19 lld-19 >/dev/null; }
 
 test: deps python-wasm
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
