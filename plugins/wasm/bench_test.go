@@ -134,3 +134,25 @@ func stubHostFunctions() []extism.HostFunction {
 		extism.NewHostFunctionWithStack(wasm.FuncCall, nop, []extism.ValueType{ptr, ptr, ptr}, []extism.ValueType{ptr}),
 	}
 }
+
+// BenchmarkNew is starting a plugin service (compile, first instance) for
+// the Go tokenizer: with no disk cache, and with a warm one.
+func BenchmarkNew(b *testing.B) {
+	module := wasmtest.Build(b, tokenizerSrc)
+	warm := b.TempDir()
+	for _, c := range []struct{ name, dir string }{{"no-cache", "-"}, {"disk-cache", warm}} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			for i := -1; i < b.N; i++ {
+				if i == 0 {
+					b.ResetTimer() // the first round fills the cache
+				}
+				p, err := wasm.New(ctx, wasm.Args{Module: module}, wasm.Options{CacheDir: c.dir})
+				if err != nil {
+					b.Fatal(err)
+				}
+				p.Close()
+			}
+		})
+	}
+}

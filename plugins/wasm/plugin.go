@@ -46,7 +46,7 @@ type Options struct {
 	// slog.Default()).
 	Logger *slog.Logger
 	// CacheDir is the compilation cache (default: wasm-compile/extism
-	// under sandbox.CacheRoot(); "-" turns it off).
+	// under sandbox.CacheRoot(); "-": none on disk).
 	CacheDir string
 }
 
@@ -110,9 +110,7 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 		WithCloseOnContextDone(true).
 		WithMemoryLimitPages(uint32((st.memory + 1<<16 - 1) >> 16))
 	p.cache = openCache(o.CacheDir)
-	if p.cache != nil {
-		rc = rc.WithCompilationCache(p.cache)
-	}
+	rc = rc.WithCompilationCache(p.cache)
 	exports, err := exportedFunctions(ctx, rc, module)
 	if err != nil {
 		p.closeCache()
@@ -142,10 +140,12 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 	return p, nil
 }
 
+// openCache opens the compilation cache: on disk, or in memory only for
+// "-" (still shared by the two compiles of New).
 func openCache(dir string) wazero.CompilationCache {
 	switch dir {
 	case "-":
-		return nil
+		return wazero.NewCompilationCache()
 	case "":
 		dir = filepath.Join(sandbox.CacheRoot(), "wasm-compile", "extism")
 	}
@@ -156,11 +156,7 @@ func openCache(dir string) wazero.CompilationCache {
 	return c
 }
 
-func (p *Plugin) closeCache() {
-	if p.cache != nil {
-		p.cache.Close(context.Background())
-	}
-}
+func (p *Plugin) closeCache() { p.cache.Close(context.Background()) }
 
 // exportedFunctions lists the functions Extism can call: no parameters,
 // no result or an i32 one. With the plugin's own runtime config and cache,
