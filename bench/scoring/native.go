@@ -33,9 +33,9 @@ func nativeScorer(cfg Config) scoreFunc {
 }
 
 // RunNative runs code with the native interpreter python (its path and
-// flags; python3 when empty) under timeout and returns its verdict, TorchRL's success flag (exit
-// 0 and nothing on stderr), its stderr, and how long it ran. The error is
-// for a process that could not be started.
+// flags; python3 when empty) under timeout and returns its verdict,
+// TorchRL's success flag (exit 0 and nothing on stderr), its stderr, and
+// how long it ran. The error is for a process that could not be started.
 func RunNative(ctx context.Context, python []string, code string, timeout time.Duration) (v Verdict, success bool, stderr string, ran time.Duration, err error) {
 	if len(python) == 0 {
 		python = []string{"python3"}
