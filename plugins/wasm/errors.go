@@ -12,7 +12,8 @@ var (
 	// access) or exited.
 	ErrTrap = errors.New("wasm: plugin trapped")
 	// ErrTimeout: the call ran past the plugin's timeout or the caller's
-	// deadline; the guest was stopped where it was, host functions too.
+	// context ended (deadline or cancel: errors.Is tells which); the guest
+	// was stopped where it was, host functions too.
 	ErrTimeout = errors.New("wasm: plugin timed out")
 	// ErrMemory: the guest needed more memory than its limit.
 	ErrMemory = errors.New("wasm: plugin exceeded its memory limit")
