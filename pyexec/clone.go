@@ -59,7 +59,7 @@ func (p *Pool) clone(ctx context.Context) (*interp, error) {
 }
 
 // cloneLater makes a clone in the background, retrying with back-off until
-// the pool closes, and hands it to deliver (addSpare or shared.put).
+// the pool closes, and hands it to deliver (addSpare, or a queue's put).
 func (p *Pool) cloneLater(deliver func(*interp)) {
 	p.background(func() {
 		for attempt := 0; ; attempt++ {
@@ -107,15 +107,19 @@ func (p *Pool) spare(ctx context.Context) (*interp, error) {
 	}
 }
 
-// replaceShared adds an unused interpreter to the shared ones in place of a
-// discarded one, from the spares when one is ready, so the pool never stays
-// short.
-func (p *Pool) replaceShared() {
+// replace adds an unused interpreter to q in place of a discarded one,
+// from the spares when one is ready, so that q never stays short.
+func (p *Pool) replace(q *queue[*interp]) {
+	deliver := func(it *interp) {
+		if !q.put(it) {
+			it.close()
+		}
+	}
 	select {
 	case it := <-p.spares:
-		p.shared.put(it)
+		deliver(it)
 		p.cloneLater(p.addSpare)
 	default:
-		p.cloneLater(p.shared.put)
+		p.cloneLater(deliver)
 	}
 }

@@ -16,13 +16,14 @@ func ExampleNewPool() {
 	}
 	defer pool.Close()
 
+	// Passed is the verdict: the code ran to the end (a warning is fine).
 	r, _ := pool.Execute(ctx, "x = 10\ny = 20\nprint(f'Result: {x + y}')")
-	fmt.Printf("%v %q %d\n", r.Success, r.Stdout, r.ReturnCode)
+	fmt.Printf("%v %q %d\n", r.Passed, r.Stdout, r.ReturnCode)
 
 	r, _ = pool.Execute(ctx, "while True: pass", pyexec.WithTimeout(100*time.Millisecond))
-	fmt.Println(r.Success, r.Failure, r.ReturnCode)
+	fmt.Println(r.Passed, r.Failure, r.ReturnCode)
 
-	// A session keeps its own state; a fresh call starts clean.
+	// Each call starts clean (the default); a session keeps its own state.
 	pool.Execute(ctx, "a = 1", pyexec.InSession("env-0"))
 	r, _ = pool.Execute(ctx, "a += 1; print(a)", pyexec.InSession("env-0"))
 	fmt.Print(r.Stdout)

@@ -2,13 +2,20 @@ package pyexec
 
 import "context"
 
-// execFresh runs code in an interpreter nobody has used, closed after.
-func (p *Pool) execFresh(ctx context.Context, req Request) (Result, error) {
+// execFresh runs code in an interpreter nobody has used, closed after. It
+// takes a run slot like any call: Size bounds the interpreters running at
+// once whatever the state model.
+func (p *Pool) execFresh(ctx context.Context, c *call) (Result, error) {
+	ctx, done, err := p.admit(ctx, c)
+	if err != nil {
+		return p.notAdmitted(c, err)
+	}
+	defer done()
 	it, err := p.spare(ctx)
 	if err != nil {
-		return Result{}, err
+		return p.noInterpreter(ctx, c, err)
 	}
 	defer p.discard(it)
-	res, _ := p.run(ctx, req, it)
+	res, _ := p.run(ctx, c.req, it, false)
 	return res, nil
 }

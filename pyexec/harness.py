@@ -4,6 +4,10 @@
 # described in pyexec/protocol.go, which also defines the constants used here
 # (_KIND_*, _FLAG_*, _RESULT_HEADER) in lines it sends ahead of this file.
 import sys, io, traceback, struct
+# The builtins the harness uses, bound in its own module: code that rebinds
+# builtins.len (or any of these) must not break the result of its call.
+from builtins import (len, isinstance, str, bytes, type, tuple, dict, set, getattr, all, map, max, repr,
+                      bool, int, super, BaseException, SystemExit, MemoryError, ValueError, OSError)
 
 class _Sink(io.RawIOBase):
     # The bytes under one standard stream during a call: at most cap kept,
@@ -80,18 +84,29 @@ def _stream(name, cap, errors):
     _streams[name] = sink, text
     return sink, text
 
-_main = sys.modules['__main__'].__dict__
+_main_module = sys.modules['__main__']
+_main = _main_module.__dict__
 _main.setdefault('__builtins__', __builtins__)
 
 def _run(src, cap):
+    isolate = cap & _EXEC_ISOLATE
+    cap &= _EXEC_ISOLATE - 1
     # Native stdout is strict; stderr escapes what it cannot encode.
     out, sys_out = _stream('stdout', cap, 'strict')
     err, sys_err = _stream('stderr', cap, 'backslashreplace')
     so, se = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = sys_out, sys_err
     kind, code = _KIND_OK, 0
+    ns = _main
+    if isolate:
+        # A new __main__, as a fresh interpreter has: nothing the previous
+        # call defined, imported or rebound is visible.
+        m = _ModuleType('__main__')
+        ns = m.__dict__
+        ns['__builtins__'] = _builtins
+        sys.modules['__main__'] = m
     try:
-        exec(compile(src, '<code>', 'exec'), _main)
+        exec(compile(src, '<code>', 'exec'), ns)
     except SystemExit as e:
         kind = _KIND_EXIT
         c = e.code
@@ -116,9 +131,79 @@ def _run(src, cap):
         except BaseException:
             pass
         sys.stdout, sys.stderr = so, se
+    leaked = False
+    if isolate:
+        sys.modules['__main__'] = _main_module
+        ns.clear()  # break the cycles of what the call defined
+        try:
+            leaked = _leaked()
+            _reseed()  # as a fresh interpreter is: random.seed(0) must not carry over
+        except BaseException:
+            leaked = True
     o, e2 = out.take(), err.take()
-    flags = (_FLAG_STDOUT_CUT if out.over else 0) | (_FLAG_STDERR_CUT if err.over else 0)
+    flags = (_FLAG_STDOUT_CUT if out.over else 0) | (_FLAG_STDERR_CUT if err.over else 0) | (_FLAG_LEAKED if leaked else 0)
     return struct.pack(_RESULT_HEADER, kind, code, flags, len(o)) + o + struct.pack('<I', len(e2)) + e2
+
+# What an isolated call is checked for after it ran: whatever a later call
+# could see besides __main__. The first isolated call records it (the host
+# makes that call before the snapshot, so every clone has it); after each
+# later one, any difference means the interpreter must be replaced. Module
+# attributes are compared by identity (a rebound or deleted name, a module
+# added or removed), the mutable lists and settings by value. Not seen:
+# changes inside objects (a class's attributes, a cache's contents).
+import builtins as _builtins, operator as _operator, gc as _gc, warnings as _warnings, decimal as _decimal
+_ModuleType = type(sys)
+_is = _operator.is_
+_base = []  # [modules, settings], filled by the first isolated call
+
+def _modules():
+    mods = []
+    for name, m in sys.modules.items():
+        if name == '__main__':
+            continue
+        d = getattr(m, '__dict__', None)
+        if type(d) is dict:
+            mods.append((name, m, d, tuple(d), tuple(d.values())))
+        else:
+            mods.append((name, m, None, None, None))
+    return mods
+
+def _settings():
+    return (tuple(sys.path), tuple(sys.meta_path), tuple(sys.path_hooks), tuple(_warnings.filters),
+            dict(os.environ), os.getcwd(), sys.getrecursionlimit(), _gc.isenabled(), sys.gettrace(),
+            sys.getprofile(), sys.get_int_max_str_digits(), _atexit_count(), os.listdir('/tmp'),
+            repr(_decimal.getcontext()))
+
+def _atexit_count():
+    import atexit
+    return atexit._ncallbacks()
+
+_why = []  # what the last isolated call changed (for the host's warm-up check)
+
+def _leaked():
+    why = _change()
+    _why[:] = [why] if why else []
+    return bool(why)
+
+def _change():
+    if not _base:
+        import atexit  # before the modules are recorded, as what _reseed imports
+        _reseed()
+        _base.append(_modules())
+        _base.append(_settings())
+        return None
+    mods, settings = _base
+    cur = sys.modules
+    if len(cur) != len(mods) + 1:  # + __main__
+        return 'sys.modules: %r' % (set(cur) ^ {x[0] for x in mods} - {'__main__'})
+    for name, m, d, keys, vals in mods:
+        if cur.get(name) is not m:
+            return 'sys.modules'
+        if d is not None and (len(d) != len(keys) or not all(map(_is, d.values(), vals)) or not all(map(_is, d, keys))):
+            return name
+    if _settings() != settings:
+        return 'settings'
+    return None
 
 def _report(sink, s):
     sink._keep(s.encode('utf-8', 'backslashreplace'))
@@ -158,5 +243,8 @@ class _AsyncioPatcher:
 
 sys.meta_path.insert(0, _AsyncioPatcher())
 
-# Warm the modules most snippets use, so they are in every snapshot.
-import json, re, collections, math, random, itertools, functools
+# Warm the modules most snippets use, so they are in every snapshot (and in
+# the isolated model's baseline: an isolated call that imports a module
+# outside it replaces its interpreter).
+import json, re, collections, math, random, itertools, functools, heapq, bisect, string, operator
+import statistics, fractions, decimal, datetime, calendar, copy, typing, dataclasses, textwrap, time

@@ -68,12 +68,16 @@ func (it *interp) put(ctx context.Context, b []byte) (uint32, error) {
 var errGuestMemory = errors.New("guest out of memory")
 
 // exec runs code; an error means the interpreter is unusable.
-func (it *interp) exec(ctx context.Context, code string, capBytes int) (harnessResult, error) {
+func (it *interp) exec(ctx context.Context, code string, capBytes int, isolate bool) (harnessResult, error) {
+	arg := uint64(min(capBytes, capMask))
+	if isolate {
+		arg |= execIsolate
+	}
 	ptr, err := it.put(ctx, []byte(code))
 	if err != nil {
 		return harnessResult{}, err
 	}
-	res, err := it.inst.Call(ctx, exportExec, uint64(ptr), uint64(len(code)), uint64(capBytes))
+	res, err := it.inst.Call(ctx, exportExec, uint64(ptr), uint64(len(code)), arg)
 	if err != nil {
 		return harnessResult{}, err
 	}

@@ -150,8 +150,9 @@ func (in *Interpreter) Process(ctx context.Context, replies []string) [][]ToolMe
 		wg.Go(func() {
 			for k, code := range blocks {
 				r := in.run(ctx, env, code)
+				// Passed, not Success: a warning on stderr is no failure.
 				msg := fmt.Sprintf("Code block %d executed successfully:\n%s", k+1, r.Stdout)
-				if !r.Success {
+				if !r.Passed {
 					msg = fmt.Sprintf("Code block %d failed:\n%s", k+1, r.Stderr)
 				}
 				out[env] = append(out[env], ToolMessage{Role: "tool", Name: in.opts.ToolName, Content: msg})
@@ -176,9 +177,9 @@ func (in *Interpreter) run(ctx context.Context, env int, code string) Result {
 			in.mu.Lock()
 			req.Session = in.sessionLocked(env)
 			in.mu.Unlock()
-		} else {
-			req.Fresh = true
 		}
+		// else the default, isolated model: a fresh interpreter's results
+		// at the cost of a pooled one.
 		r, err = in.opts.Pool.Run(ctx, req)
 	}
 	if err != nil {

@@ -56,6 +56,11 @@ func TestInterpreterLocalModes(t *testing.T) {
 	if !strings.Contains(m[0][1].Content, "failed") {
 		t.Fatalf("fresh mode kept state: %+v", m)
 	}
+	// A block that only warns (a SyntaxWarning on stderr) executed successfully.
+	m = fresh.Process(ctx, []string{"```python\nimport re\nprint(re.findall('\\d', 'a1'))\n```"})
+	if m[0][0].Content != "Code block 1 executed successfully:\n['1']\n" {
+		t.Fatalf("a block that warned: %+v", m)
+	}
 }
 
 func TestInterpreterServiceMode(t *testing.T) {

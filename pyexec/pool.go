@@ -24,17 +24,20 @@ type Pool struct {
 	modNoData *sandbox.Module
 	snap      *snapshot
 
-	shared sharedQueue  // the Size interpreters of shared calls
-	spares chan *interp // clean interpreters, never used, ready to hand out
+	gate     queue[struct{}] // the Size run slots: a call runs holding one
+	isolated queue[*interp]  // the default model's interpreters (Size, made at start)
+	shared   queue[*interp]  // TorchRL's shared mode's (made on first use, up to Size)
+	spares   chan *interp    // clean interpreters, never used, ready to hand out
 
-	mu       sync.Mutex
-	sessions map[string]*list.Element // of *session, most recent first
-	lru      *list.List
-	closed   bool
-	ctx      context.Context // ends at Close, stopping calls in flight
-	cancel   context.CancelFunc
-	calls    sync.WaitGroup // calls in flight
-	wg       sync.WaitGroup // background work: clones, closes, expiry
+	mu         sync.Mutex
+	sessions   map[string]*list.Element // of *session, most recent first
+	lru        *list.List
+	closed     bool
+	sharedMade int             // shared interpreters made (in use, free or being replaced)
+	ctx        context.Context // ends at Close, stopping calls in flight
+	cancel     context.CancelFunc
+	calls      sync.WaitGroup // calls in flight
+	wg         sync.WaitGroup // background work: clones, closes, expiry
 }
 
 // ErrClosed: the pool was closed.
@@ -105,7 +108,10 @@ func (p *Pool) start(ctx context.Context) error {
 			return err
 		}
 	}
-	p.shared.put(first)
+	for range p.opts.Size {
+		p.gate.put(struct{}{})
+	}
+	p.isolated.put(first)
 	var wg sync.WaitGroup
 	errs := make(chan error, p.opts.Size)
 	for range p.opts.Size - 1 {
@@ -115,7 +121,7 @@ func (p *Pool) start(ctx context.Context) error {
 				errs <- err
 				return
 			}
-			p.shared.put(it)
+			p.isolated.put(it)
 		})
 	}
 	wg.Wait()
@@ -157,23 +163,34 @@ func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
 	if !utf8.ValidString(req.Code) {
 		return Result{Stderr: "Error: code is not valid UTF-8\n", ReturnCode: 1, Failure: FailException}, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
+	// The call's own deadline starts once it has a run slot (see admit),
+	// unless it covers the wait too.
+	ctx, cancel := context.WithCancel(ctx)
+	if req.TimeoutCoversQueue {
+		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
+	}
 	defer cancel()
 	defer context.AfterFunc(p.ctx, cancel)() // Close stops the call
-	t0 := time.Now()
+	c := &call{req: req, came: time.Now()}
 	var (
 		res Result
 		err error
 	)
 	switch {
 	case req.Session != "":
-		res, err = p.execSession(ctx, req)
+		res, err = p.execSession(ctx, c)
 	case req.Fresh:
-		res, err = p.execFresh(ctx, req)
+		res, err = p.execFresh(ctx, c)
+	case req.Shared:
+		res, err = p.execPooled(ctx, c, &p.shared, false)
 	default:
-		res, err = p.execShared(ctx, req)
+		res, err = p.execPooled(ctx, c, &p.isolated, true)
 	}
-	res.Duration = time.Since(t0)
+	if c.ran.IsZero() {
+		res.Queued = time.Since(c.came)
+	} else {
+		res.Queued, res.Duration = c.ran.Sub(c.came), time.Since(c.ran)
+	}
 	if err == nil && p.ctx.Err() != nil && (res.Failure == FailTimeout || res.Failure == FailQueued) {
 		return Result{}, ErrClosed // stopped by Close, not by its deadline
 	}
@@ -232,7 +249,8 @@ func (p *Pool) Close() error {
 	p.sessions = map[string]*list.Element{}
 	p.mu.Unlock()
 	p.cancel()
-	for _, it := range p.shared.close() {
+	p.gate.close()
+	for _, it := range append(p.isolated.close(), p.shared.close()...) {
 		it.close()
 	}
 	p.calls.Wait()

@@ -37,13 +37,13 @@ func newGatedPool(t *testing.T) *gatedPool {
 	t.Cleanup(func() { p.Close() })
 	g := &gatedPool{Pool: p, gate: filepath.Join(dir, "open"), held: make(chan heldResult, 1)}
 	go func() {
-		r, err := p.Execute(context.Background(), "import os, time\norder = []\nwhile not os.path.exists('/gate/open'): time.sleep(0.002)")
+		r, err := p.Execute(context.Background(), "import os, time\norder = []\nwhile not os.path.exists('/gate/open'): time.sleep(0.002)", Shared())
 		g.held <- heldResult{r, err}
 	}()
 	waitFor(t, "the call to hold the interpreter", func() bool {
-		p.shared.mu.Lock()
-		defer p.shared.mu.Unlock()
-		return len(p.shared.free) == 0
+		p.gate.mu.Lock()
+		defer p.gate.mu.Unlock()
+		return len(p.gate.free) == 0
 	})
 	return g
 }
@@ -66,10 +66,10 @@ func TestQueuedSharedCallsRunInOrder(t *testing.T) {
 	done := make(chan Result, n)
 	for i := range n {
 		go func() {
-			r, _ := g.Execute(context.Background(), fmt.Sprintf("order.append(%d)", i))
+			r, _ := g.Execute(context.Background(), fmt.Sprintf("order.append(%d)", i), Shared())
 			done <- r
 		}()
-		waitFor(t, "the call to queue", func() bool { return g.shared.waiters() == i+1 })
+		waitFor(t, "the call to queue", func() bool { return g.Pool.gate.waiters() == i+1 })
 	}
 	g.open(t)
 	for range n {
@@ -77,19 +77,19 @@ func TestQueuedSharedCallsRunInOrder(t *testing.T) {
 			t.Fatalf("queued call: %+v", r)
 		}
 	}
-	if r, _ := g.Execute(context.Background(), "print(order)"); r.Stdout != "[0, 1, 2, 3, 4]\n" {
+	if r, _ := g.Execute(context.Background(), "print(order)", Shared()); r.Stdout != "[0, 1, 2, 3, 4]\n" {
 		t.Fatalf("calls ran in the order %q, want [0, 1, 2, 3, 4]", r.Stdout)
 	}
 }
 
-// A shared call whose deadline passes while it is queued returns at its
-// deadline with failure "queued", never runs, and costs the shared
-// interpreter nothing (its state is kept).
-func TestSharedCallDeadlinePassesWhileQueued(t *testing.T) {
+// A call whose timeout covers the wait and whose deadline passes while it
+// is queued returns at its deadline with failure "queued", never runs, and
+// costs the shared interpreter nothing (its state is kept).
+func TestDeadlinePassesWhileQueued(t *testing.T) {
 	g := newGatedPool(t)
 	const timeout = 200 * time.Millisecond
 	t0 := time.Now()
-	r, err := g.Execute(context.Background(), "order.append('late')", WithTimeout(timeout))
+	r, err := g.Execute(context.Background(), "order.append('late')", WithTimeout(timeout), TimeoutCoversQueue(), Shared())
 	elapsed := time.Since(t0)
 	if err != nil || r.Failure != FailQueued || r.ReturnCode != -1 {
 		t.Fatalf("queued past its deadline: %+v %v", r, err)
@@ -98,7 +98,10 @@ func TestSharedCallDeadlinePassesWhileQueued(t *testing.T) {
 		t.Fatalf("gave up after %v, before its deadline of %v", elapsed, timeout)
 	}
 	g.open(t) // only now is an interpreter free: the call above returned on its own
-	if r, _ := g.Execute(context.Background(), "print(order)"); r.Stdout != "[]\n" {
+	if r.Queued < timeout || r.Duration != 0 {
+		t.Fatalf("queued %v, ran %v: want the whole wait as queued and no run", r.Queued, r.Duration)
+	}
+	if r, _ := g.Execute(context.Background(), "print(order)", Shared()); r.Stdout != "[]\n" {
 		t.Fatalf("shared state after the queued call: %+v (want it kept, and the call not run)", r)
 	}
 }
@@ -130,7 +133,7 @@ func TestCloseStopsCallsInFlight(t *testing.T) {
 		_, err := g.Execute(context.Background(), "pass")
 		queued <- err
 	}()
-	waitFor(t, "the call to queue", func() bool { return g.shared.waiters() == 1 })
+	waitFor(t, "the call to queue", func() bool { return g.Pool.gate.waiters() == 1 })
 	t0 := time.Now()
 	if err := g.Close(); err != nil {
 		t.Fatalf("Close: %v", err)

@@ -223,9 +223,13 @@ func trim(r pyexec.Result) pyexec.Result {
 func TestStateModels(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 1})
 	// Shared: state persists in the pool's interpreter (TorchRL's service mode).
-	run(t, p, "shared_var = 1")
-	if r := run(t, p, "print(shared_var)"); r.Stdout != "1\n" {
+	run(t, p, "shared_var = 1", pyexec.Shared())
+	if r := run(t, p, "print(shared_var)", pyexec.Shared()); r.Stdout != "1\n" {
 		t.Fatalf("shared: %+v", r)
+	}
+	// Isolated (the default): the shared state is not there.
+	if r := run(t, p, "print(shared_var)"); r.Passed || !strings.Contains(r.Stderr, "NameError") {
+		t.Fatalf("isolated sees shared state: %+v", r)
 	}
 	// Session: its own state, across calls; reset clears it.
 	run(t, p, "a = 1", pyexec.InSession("env-0"))
@@ -388,7 +392,7 @@ func TestQueuedCallersGiveUpAtTheirDeadline(t *testing.T) {
 	}()
 	// Wait until the only interpreter is taken, then queue behind it.
 	for {
-		r := run(t, p, "pass", pyexec.WithTimeout(50*time.Millisecond))
+		r := run(t, p, "pass", pyexec.WithTimeout(50*time.Millisecond), pyexec.TimeoutCoversQueue())
 		if r.Failure == pyexec.FailQueued {
 			if r.ReturnCode != -1 || !strings.Contains(r.Stderr, "No interpreter became free") {
 				t.Fatalf("queued result: %+v", r)

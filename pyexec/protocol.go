@@ -25,10 +25,14 @@ import (
 //	                                    is on fd 2
 //	sandhost_alloc(n) -> ptr            guest malloc, for the code; 0 when out
 //	sandhost_free(ptr)                  of memory / guest free
-//	sandhost_exec(ptr, len, cap) -> ptr run UTF-8 source in the persistent
-//	                                    __main__ through the harness's
-//	                                    _run(source, cap), capping each
-//	                                    stream at cap bytes; returns a
+//	sandhost_exec(ptr, len, cap) -> ptr run UTF-8 source through the
+//	                                    harness's _run(source, cap), capping
+//	                                    each stream at cap&capMask bytes, in
+//	                                    the persistent __main__, or with
+//	                                    execIsolate set in cap, in a new one
+//	                                    (the result then says whether the
+//	                                    call changed the interpreter's state
+//	                                    since the first such call); returns a
 //	                                    pointer to [u32 n][n result bytes],
 //	                                    freed by the host, or 0 when the
 //	                                    harness could not build a result
@@ -42,7 +46,9 @@ import (
 //	i32 kind    resultOK, resultException, resultExit (SystemExit or
 //	            os._exit inside Python) or resultMemory (MemoryError)
 //	i32 code    the exit code for resultExit, 1 for an exception
-//	u32 flags   flagStdoutCut | flagStderrCut: the stream was truncated
+//	u32 flags   flagStdoutCut | flagStderrCut: the stream was truncated;
+//	            flagLeaked: an isolated call left a change a later call
+//	            would see (the interpreter must be replaced)
 //	u32 n       then n bytes of stdout (UTF-8, cut at a character boundary)
 //	u32 m       then m bytes of stderr
 const (
@@ -56,6 +62,12 @@ const (
 
 	flagStdoutCut = 1
 	flagStderrCut = 2
+	flagLeaked    = 4
+
+	// The cap argument of sandhost_exec carries the isolate bit above the
+	// cap (the C side passes the u32 through unchanged).
+	execIsolate = 1 << 31
+	capMask     = execIsolate - 1
 )
 
 // resultKind is how the code ended, as the harness reports it.
@@ -75,9 +87,10 @@ var harness string
 // harness.py.
 var harnessSource = []byte(fmt.Sprintf("# Sent by the host: the protocol's constants (pyexec/protocol.go).\n"+
 	"_KIND_OK, _KIND_EXCEPTION, _KIND_EXIT, _KIND_MEMORY = %d, %d, %d, %d\n"+
-	"_FLAG_STDOUT_CUT, _FLAG_STDERR_CUT = %d, %d\n"+
+	"_FLAG_STDOUT_CUT, _FLAG_STDERR_CUT, _FLAG_LEAKED = %d, %d, %d\n"+
+	"_EXEC_ISOLATE = %d\n"+
 	"_RESULT_HEADER = %q\n",
-	resultOK, resultException, resultExit, resultMemory, flagStdoutCut, flagStderrCut, resultHeader) + harness)
+	resultOK, resultException, resultExit, resultMemory, flagStdoutCut, flagStderrCut, flagLeaked, execIsolate, resultHeader) + harness)
 
 // harnessResult is a result as the harness returns it.
 type harnessResult struct {
@@ -85,6 +98,7 @@ type harnessResult struct {
 	code      int32
 	stdoutCut bool
 	stderrCut bool
+	leaked    bool
 	stdout    []byte
 	stderr    []byte
 }
@@ -97,7 +111,7 @@ func parseResult(b []byte) (harnessResult, error) {
 	r.kind = resultKind(binary.LittleEndian.Uint32(b[0:]))
 	r.code = int32(binary.LittleEndian.Uint32(b[4:]))
 	flags := binary.LittleEndian.Uint32(b[8:])
-	r.stdoutCut, r.stderrCut = flags&flagStdoutCut != 0, flags&flagStderrCut != 0
+	r.stdoutCut, r.stderrCut, r.leaked = flags&flagStdoutCut != 0, flags&flagStderrCut != 0, flags&flagLeaked != 0
 	n := binary.LittleEndian.Uint32(b[12:])
 	if uint64(16)+uint64(n)+4 > uint64(len(b)) {
 		return r, errors.New("pyexec: bad stdout length")

@@ -11,11 +11,25 @@ type Request struct {
 	// Session runs the code in the session's own interpreter, which keeps
 	// its state across calls (created on first use).
 	Session string `json:"session,omitempty"`
-	// Fresh runs the code in a clean interpreter, discarded after. Neither
-	// Session nor Fresh: the shared interpreters (TorchRL's service mode).
+	// Fresh runs the code in a clean interpreter, discarded after.
 	Fresh bool `json:"fresh,omitempty"`
-	// Timeout is this call's deadline (default: the pool's Timeout).
+	// Shared runs the code in the shared interpreters' one persistent
+	// __main__ (TorchRL's service mode): what a call defines, imports or
+	// overrides stays for later calls. None of Session, Fresh and Shared:
+	// the default, isolated model: each call runs in a new __main__ of a
+	// pooled interpreter, which is replaced after a call that changed what
+	// the next call would see (builtins, modules, sys.path, ...), so results
+	// are those of a fresh interpreter at about the cost of a shared one.
+	Shared bool `json:"shared,omitempty"`
+	// Timeout is this call's deadline (default: the pool's Timeout),
+	// counted from when it starts running: time spent waiting for a free
+	// interpreter is not the code's (see Result.Queued).
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// TimeoutCoversQueue counts Timeout from the call instead, the wait for
+	// an interpreter included; a call whose deadline passes while it waits
+	// returns with failure "queued". The caller's context bounds both
+	// either way.
+	TimeoutCoversQueue bool `json:"timeout_covers_queue,omitempty"`
 	// Memory caps the interpreter's memory for this call, in bytes, below
 	// the pool's MemoryLimit. A call that needs more gets MemoryError
 	// (failure "memory") and its interpreter is replaced.
@@ -53,6 +67,14 @@ func InSession(id string) ExecOption { return func(r *Request) { r.Session = id 
 // Fresh sets Request.Fresh: the code runs in a clean interpreter,
 // discarded after.
 func Fresh() ExecOption { return func(r *Request) { r.Fresh = true } }
+
+// Shared sets Request.Shared: the code runs in the shared interpreters'
+// persistent __main__ (TorchRL's service mode).
+func Shared() ExecOption { return func(r *Request) { r.Shared = true } }
+
+// TimeoutCoversQueue sets Request.TimeoutCoversQueue: the timeout counts
+// the wait for an interpreter too.
+func TimeoutCoversQueue() ExecOption { return func(r *Request) { r.TimeoutCoversQueue = true } }
 
 // WithTimeout sets Request.Timeout, overriding the pool's default.
 func WithTimeout(d time.Duration) ExecOption { return func(r *Request) { r.Timeout = d } }

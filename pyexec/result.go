@@ -24,15 +24,26 @@ const (
 	FailQueued    Failure = "queued"     // the deadline passed before an interpreter was free
 )
 
-// Result is the outcome of one execution: TorchRL's fields plus duration
-// and the failure reason.
+// Result is the outcome of one execution: TorchRL's fields plus the
+// verdict Passed, the failure reason and the times queued and running.
 type Result struct {
-	Success    bool          `json:"success"`
-	Stdout     string        `json:"stdout"`
-	Stderr     string        `json:"stderr"`
-	ReturnCode int           `json:"returncode"`
-	Failure    Failure       `json:"failure,omitempty"`
-	Duration   time.Duration `json:"duration_ns"`
+	// Passed: the code ran to the end without an exception and without a
+	// non-zero exit code. This is the verdict to score code by; warnings
+	// on stderr (a SyntaxWarning, a DeprecationWarning) do not change it.
+	Passed bool `json:"passed"`
+	// Success is TorchRL's flag: Passed and nothing written to stderr (and
+	// no output cut at the cap).
+	Success    bool   `json:"success"`
+	Stdout     string `json:"stdout"`
+	Stderr     string `json:"stderr"`
+	ReturnCode int    `json:"returncode"`
+	// Failure says why the call did not succeed (empty when it passed but
+	// wrote to stderr).
+	Failure Failure `json:"failure,omitempty"`
+	// Queued is the time the call waited for a free interpreter; Duration
+	// the time it ran (its interpreter made or taken, the code, the result).
+	Queued   time.Duration `json:"queued_ns"`
+	Duration time.Duration `json:"duration_ns"`
 	// Files are the output files asked for with WithOutputFiles that
 	// exist after the call, by name (relative to /tmp).
 	Files map[string][]byte `json:"files,omitempty"`
@@ -52,6 +63,7 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 		case errors.As(err, &exit):
 			res.Failure = FailExit
 			res.ReturnCode = int(exit.Code)
+			res.Passed = exit.Code == 0
 		case errors.Is(err, errGuestMemory):
 			res.Failure = FailMemory
 			res.Stderr += fmt.Sprintf("Error: out of memory (limit %d MiB) - interpreter replaced\n", p.opts.MemoryLimit>>20)
@@ -68,11 +80,13 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 	keep = true
 	switch out.kind {
 	case resultOK:
+		res.Passed = true
 		res.Success = res.Stderr == ""
 	case resultException:
 		res.Failure, res.ReturnCode = FailException, 1
 	case resultExit:
 		res.Failure, res.ReturnCode = FailExit, int(out.code)
+		res.Passed = out.code == 0
 		keep = false // TorchRL loses the slot; we replace it
 	case resultMemory:
 		res.Failure, res.ReturnCode = FailMemory, 1
@@ -84,6 +98,9 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 		}
 		res.Success = false
 		res.Stderr += fmt.Sprintf("[output truncated: more than %d bytes per stream]\n", p.opts.OutputCap)
+	}
+	if out.leaked {
+		keep = false // the next call would see what this one changed
 	}
 	return res, keep
 }

@@ -7,8 +7,9 @@ import (
 
 // run executes one call's code in it, with the call's files and memory
 // limit, and builds its Result; keep is false when the interpreter must be
-// discarded.
-func (p *Pool) run(ctx context.Context, req Request, it *interp) (res Result, keep bool) {
+// discarded. isolate runs the code in a new __main__ and has the harness
+// report whether the call changed what a later call would see.
+func (p *Pool) run(ctx context.Context, req Request, it *interp, isolate bool) (res Result, keep bool) {
 	if err := p.putFiles(it, req.Files); err != nil {
 		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: 1, Failure: FailException}, true
 	}
@@ -18,7 +19,7 @@ func (p *Pool) run(ctx context.Context, req Request, it *interp) (res Result, ke
 				ReturnCode: -1, Failure: FailCrash}, true
 		}
 	}
-	out, err := it.exec(ctx, req.Code, p.opts.OutputCap)
+	out, err := it.exec(ctx, req.Code, p.opts.OutputCap, isolate)
 	res, keep = p.classify(ctx, req, out, err, it.stdout.take(), it.stderr.take())
 	if req.Memory > 0 {
 		if res.Failure == FailMemory {

@@ -17,7 +17,8 @@ type session struct {
 	dead bool // evicted or reset: no longer in the pool's table
 }
 
-func (p *Pool) execSession(ctx context.Context, req Request) (Result, error) {
+func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
+	req := c.req
 	s, err := p.session(ctx, req.Session)
 	if err != nil {
 		return Result{}, err
@@ -31,12 +32,19 @@ func (p *Pool) execSession(ctx context.Context, req Request) (Result, error) {
 		s.mu.Lock()
 	}
 	defer s.mu.Unlock()
+	// The slot is taken once it is this session's turn, so that a call
+	// waiting for its session's previous one holds none.
+	ctx, done, err := p.admit(ctx, c)
+	if err != nil {
+		return p.notAdmitted(c, err)
+	}
+	defer done()
 	if s.it == nil { // replaced after a failure
 		if s.it, err = p.spare(ctx); err != nil {
-			return Result{}, err
+			return p.noInterpreter(ctx, c, err)
 		}
 	}
-	res, keep := p.run(ctx, req, s.it)
+	res, keep := p.run(ctx, req, s.it, false)
 	if !keep {
 		p.discard(s.it)
 		s.it = nil

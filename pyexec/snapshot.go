@@ -73,8 +73,21 @@ func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
 // the snapshot pays for it again. Neither leaves anything in __main__.
 func (it *interp) warmUp(ctx context.Context) error {
 	for _, warm := range []string{"pass", "raise ValueError('warm-up')"} {
-		if _, err := it.exec(ctx, warm, 1024); err != nil {
+		if _, err := it.exec(ctx, warm, 1024, false); err != nil {
 			return fmt.Errorf("pyexec: warm up interpreter: %w", err)
+		}
+	}
+	// The first isolated call records the state every later one is checked
+	// against (the harness's baseline); a second must then find nothing
+	// changed, or every isolated call would replace its interpreter.
+	for i := range 2 {
+		out, err := it.exec(ctx, "pass", 1024, true)
+		if err != nil {
+			return fmt.Errorf("pyexec: warm up interpreter: %w", err)
+		}
+		if i == 1 && out.leaked {
+			why, _ := it.exec(ctx, "import __sandhost__; print(__sandhost__._why)", 1024, false)
+			return fmt.Errorf("pyexec: warm up interpreter: an empty isolated call changed the interpreter: %s", why.stdout)
 		}
 	}
 	if _, err := it.inst.Call(ctx, exportReseed); err != nil {

@@ -31,11 +31,13 @@ func main() {
 			"Let me define it.\n```python\ndef fib(n):\n    return n if n < 2 else fib(n-1) + fib(n-2)\nprint(fib(20))\n```",
 			"```python\nimport os\nprint(open('/etc/passwd').read())\n```",
 			"```python\nwhile True:\n    pass\n```",
+			"```python\nimport re\nprint(re.findall('\\d+', 'a1b22'))  # a SyntaxWarning, not a failure\n```",
 		},
 		{ // turn 2: environment 0 still has fib; the others start over after a reset
 			"```python\nprint([fib(i) for i in range(10)])\n```",
 			"No code this time.",
 			"```python\nprint(fib(5))\n```",
+			"Done.",
 		},
 	}
 	for turn, replies := range turns {

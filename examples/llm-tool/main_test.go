@@ -32,6 +32,7 @@ func TestToolMessages(t *testing.T) {
 		`env 2: "Code block 1 failed:`,                                   // the infinite loop is stopped
 		`env 0: "Code block 1 executed successfully:\n[0, 1, 1, 2, 3, 5`, // turn 2: the session kept fib
 		`name 'fib' is not defined`,                                      // env 2 was reset
+		`env 3: "Code block 1 executed successfully:\n['1', '22']\n"`,    // a warning is not a failure
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)

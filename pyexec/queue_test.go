@@ -24,8 +24,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // Waiting callers get interpreters in the order they came, whatever order
 // the runtime wakes their goroutines in.
-func TestSharedQueueServesInOrder(t *testing.T) {
-	var q sharedQueue
+func TestQueueServesInOrder(t *testing.T) {
+	var q queue[*interp]
 	const n = 8
 	got := make([]chan *interp, n)
 	for i := range n {
@@ -65,8 +65,8 @@ func whichOf(its []*interp, it *interp) string {
 
 // A caller whose deadline passes while queued leaves the queue: the next
 // interpreter goes to the free ones, not to it, and a later caller gets it.
-func TestSharedQueueDeadlineWhileQueued(t *testing.T) {
-	var q sharedQueue
+func TestQueueDeadlineWhileQueued(t *testing.T) {
+	var q queue[*interp]
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -92,8 +92,8 @@ func TestSharedQueueDeadlineWhileQueued(t *testing.T) {
 	}
 }
 
-func TestSharedQueueCloseWakesWaiters(t *testing.T) {
-	var q sharedQueue
+func TestQueueCloseWakesWaiters(t *testing.T) {
+	var q queue[*interp]
 	done := make(chan error, 1)
 	go func() {
 		_, err := q.get(context.Background())
