@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"syscall"
 
 	"io"
 	"os"
@@ -253,4 +254,45 @@ func pssKB() int64 {
 		}
 	}
 	return 0
+}
+
+// scoreCode is a graded answer as an RL scorer runs it: an import, a
+// function, and the asserts that grade it.
+const scoreCode = "import math\n" +
+	"def is_prime(n):\n    return n > 1 and all(n % d for d in range(2, math.isqrt(n) + 1))\n" +
+	"assert is_prime(97) and not is_prime(91)\nassert [n for n in range(20) if is_prime(n)] == [2, 3, 5, 7, 11, 13, 17, 19]\n"
+
+// BenchmarkStateModels is one call in each state model, one caller at a
+// time: shared (TorchRL's persistent __main__), isolated (the default: a
+// new __main__, the interpreter checked after the call) and fresh (a clean
+// interpreter per call); "leaky" is an isolated call whose import is not in
+// the baseline, so its interpreter is replaced in the background.
+func BenchmarkStateModels(b *testing.B) {
+	for _, c := range []struct {
+		name, code string
+		opts       []pyexec.ExecOption
+	}{
+		{"shared/tiny", tinyCode, []pyexec.ExecOption{pyexec.Shared()}},
+		{"isolated/tiny", tinyCode, nil},
+		{"fresh/tiny", tinyCode, []pyexec.ExecOption{pyexec.Fresh()}},
+		{"shared/score", scoreCode, []pyexec.ExecOption{pyexec.Shared()}},
+		{"isolated/score", scoreCode, nil},
+		{"fresh/score", scoreCode, []pyexec.ExecOption{pyexec.Fresh()}},
+		{"isolated/leaky", "import zlib", nil},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p := newPool(b, pyexec.Options{Size: 1, Timeout: time.Minute})
+			var ru0, ru1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			for b.Loop() {
+				if r, err := p.Execute(ctx, c.code, c.opts...); err != nil || !r.Passed {
+					b.Fatal(r, err)
+				}
+			}
+			// Minor page faults per call, the process's (background clones
+			// included): what a copy-on-write clone costs where faults are dear.
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			b.ReportMetric(float64(ru1.Minflt-ru0.Minflt)/float64(b.N), "minflt/op")
+		})
+	}
 }

@@ -6,16 +6,23 @@
 // Interpreters are started before the first call; an interpreter that times
 // out, exhausts its memory, exits or breaks is discarded and replaced by a
 // clone of a freshly started one, so the pool never shrinks and no later
-// call sees its state. Three state models are chosen per call: shared (the
-// default, TorchRL's service mode), session (a session ID keeps its own
-// interpreter) and fresh (a clean interpreter for one call).
+// call sees its state. Four state models are chosen per call: isolated
+// (the default: a new __main__ per call in a pooled interpreter, replaced
+// when the call changed what a later one would see), shared (TorchRL's
+// service mode: one persistent __main__), session (a session ID keeps its
+// own interpreter) and fresh (a clean interpreter for one call). In every
+// model at most Size interpreters run at once; a call's timeout counts
+// from when it starts running, and Result.Passed is the verdict to score
+// by (Success is TorchRL's, which a warning on stderr fails).
 //
 // The files follow the concepts: pool.go (the Pool, its start and Close),
 // options.go and request.go (a pool's and a call's settings; wire.go their
 // JSON form), result.go
 // (results and how an outcome is classified), snapshot.go (the cold start
 // and the snapshot every interpreter is cloned from), clone.go (clones and
-// spares), shared.go, session.go and fresh.go (the three state models),
+// spares), admit.go (run slots: queued and running), queue.go (first come,
+// first served), shared.go (the pooled models: isolated and shared),
+// session.go and fresh.go,
 // run.go (one call on one interpreter), files.go (/tmp files in and out),
 // interp.go and protocol.go (the interpreter and the host↔harness
 // protocol), service.go (the python_executor service) and interpreter.go

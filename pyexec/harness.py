@@ -137,7 +137,7 @@ def _run(src, cap):
         ns.clear()  # break the cycles of what the call defined
         try:
             leaked = _leaked()
-            _reseed()  # as a fresh interpreter is: random.seed(0) must not carry over
+            _seed()  # as a fresh interpreter is: random.seed(0) must not carry over
         except BaseException:
             leaked = True
     o, e2 = out.take(), err.take()
@@ -151,9 +151,8 @@ def _run(src, cap):
 # attributes are compared by identity (a rebound or deleted name, a module
 # added or removed), the mutable lists and settings by value. Not seen:
 # changes inside objects (a class's attributes, a cache's contents).
-import builtins as _builtins, operator as _operator, gc as _gc, warnings as _warnings, decimal as _decimal
+import builtins as _builtins, gc as _gc, warnings as _warnings, decimal as _decimal
 _ModuleType = type(sys)
-_is = _operator.is_
 _base = []  # [modules, settings], filled by the first isolated call
 
 def _modules():
@@ -163,15 +162,15 @@ def _modules():
             continue
         d = getattr(m, '__dict__', None)
         if type(d) is dict:
-            mods.append((name, m, d, tuple(d), tuple(d.values())))
+            mods.append((name, m, d, len(d), tuple(d.values())))
         else:
             mods.append((name, m, None, None, None))
     return mods
 
 def _settings():
     return (tuple(sys.path), tuple(sys.meta_path), tuple(sys.path_hooks), tuple(_warnings.filters),
-            dict(os.environ), os.getcwd(), sys.getrecursionlimit(), _gc.isenabled(), sys.gettrace(),
-            sys.getprofile(), sys.get_int_max_str_digits(), _atexit_count(), os.listdir('/tmp'),
+            dict(os.environ._data), os.getcwd(), sys.getrecursionlimit(), _gc.isenabled(), sys.gettrace(),
+            sys.getprofile(), sys.get_int_max_str_digits(), _atexit_count(),
             repr(_decimal.getcontext()))
 
 def _atexit_count():
@@ -196,21 +195,41 @@ def _change():
     cur = sys.modules
     if len(cur) != len(mods) + 1:  # + __main__
         return 'sys.modules: %r' % (set(cur) ^ {x[0] for x in mods} - {'__main__'})
-    for name, m, d, keys, vals in mods:
+    for name, m, d, n, vals in mods:
         if cur.get(name) is not m:
             return 'sys.modules'
-        if d is not None and (len(d) != len(keys) or not all(map(_is, d.values(), vals)) or not all(map(_is, d, keys))):
+        # One C loop per module: tuple equality compares by identity first,
+        # so only a rebound name reaches an __eq__ (and one equal to the
+        # old value changes nothing a later call could see). A name deleted
+        # and another added changes the order of the values, so the keys
+        # need no comparing.
+        if d is not None and (len(d) != n or tuple(d.values()) != vals):
             return name
     if _settings() != settings:
         return 'settings'
+    if _tmp_mark() != _tmp[0]:
+        return '/tmp'
     return None
 
 def _report(sink, s):
     sink._keep(s.encode('utf-8', 'backslashreplace'))
 
 def _reseed():
+    # A clone of the snapshot: new random state, and its own /tmp's mark.
+    _seed()
+    _tmp[:] = [_tmp_mark()]
+
+def _seed():
     import random, os
     random.seed(os.urandom(32))
+
+# /tmp's modification time: a file or directory made or removed in /tmp
+# changes it (one stat, where listing the directory took 55 µs). Each
+# interpreter has its own /tmp, so the mark is taken per clone.
+_tmp = [None]
+
+def _tmp_mark():
+    return os.stat('/tmp').st_mtime_ns
 
 # Relative paths land in the interpreter's own scratch /tmp.
 import os

@@ -151,3 +151,42 @@ func TestCloseStopsCallsInFlight(t *testing.T) {
 		t.Fatalf("queued call at Close: %v", err)
 	}
 }
+
+// An isolated call that changed nothing a later call would see keeps its
+// interpreter (the model's cost is a pooled call's); one that did gets a
+// new one.
+func TestIsolatedInterpreterReplacedOnlyWhenChanged(t *testing.T) {
+	p, err := NewPool(context.Background(), Options{Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	only := func() *interp {
+		t.Helper()
+		var it *interp
+		waitFor(t, "the interpreter back in the pool", func() bool {
+			p.isolated.mu.Lock()
+			defer p.isolated.mu.Unlock()
+			if len(p.isolated.free) == 1 {
+				it = p.isolated.free[0]
+			}
+			return it != nil
+		})
+		return it
+	}
+	for _, code := range []string{"x = 1 + 1", "import math\ndef f(n): return math.isqrt(n)\nassert f(17) == 4\nlist = [3, 1, 4]",
+		"raise ValueError('no')", "import re, json, collections\nprint(json.dumps(re.findall('a', 'aa')))"} {
+		before := only()
+		if r, _ := p.Execute(context.Background(), code); r.Failure == FailCrash {
+			t.Fatalf("%q: %+v", code, r)
+		}
+		if only() != before {
+			t.Errorf("%q changed nothing, but its interpreter was replaced", code)
+		}
+	}
+	before := only()
+	p.Execute(context.Background(), "import math; math.pi = 3")
+	if only() == before {
+		t.Errorf("a call that monkey-patched math kept its interpreter")
+	}
+}
