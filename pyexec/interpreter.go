@@ -170,7 +170,7 @@ func (in *Interpreter) run(ctx context.Context, env int, code string) Result {
 		err error
 	)
 	if in.handle != nil {
-		// Service mode: the shared executor, as TorchRL's service mode.
+		// Service mode: the executor service, in its default (isolated) model.
 		r, err = registry.CallJSON[Result](ctx, in.handle, "execute", req)
 	} else {
 		if in.opts.Persistent {

@@ -9,7 +9,7 @@ import (
 
 // Options configure a Pool.
 type Options struct {
-	Size        int             // interpreters for shared calls (default 4)
+	Size        int             // interpreters running at once, in every state model; and the pooled ones (default 4)
 	Timeout     time.Duration   // default per-call timeout (default 10s)
 	MemoryLimit int64           // per interpreter, bytes (default 256 MiB)
 	OutputCap   int             // per stream, bytes (default 1 MiB)
