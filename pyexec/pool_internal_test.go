@@ -190,3 +190,20 @@ func TestIsolatedInterpreterReplacedOnlyWhenChanged(t *testing.T) {
 		t.Errorf("a call that monkey-patched math kept its interpreter")
 	}
 }
+
+// The caller's context bounds the wait even when the timeout counts the run
+// only: a call whose context ends while it is queued returns "queued",
+// without running.
+func TestCallersContextBoundsTheWait(t *testing.T) {
+	g := newGatedPool(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	r, err := g.Execute(ctx, "order.append('late')", Shared())
+	if err != nil || r.Failure != FailQueued || r.Duration != 0 || r.Queued < 100*time.Millisecond {
+		t.Fatalf("queued past its context's deadline: %+v %v", r, err)
+	}
+	g.open(t)
+	if r, _ := g.Execute(context.Background(), "print(order)", Shared()); r.Stdout != "[]\n" {
+		t.Fatalf("shared state after the queued call: %+v (want the call not run)", r)
+	}
+}
