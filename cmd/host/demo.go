@@ -204,7 +204,7 @@ func demoPython(ctx context.Context, out io.Writer, r *registry.Registry) error 
 			return err
 		}
 		msg := strings.TrimSpace(res.Stdout)
-		if !res.Success {
+		if !res.Passed {
 			lines := strings.Split(strings.TrimSpace(res.Stderr), "\n")
 			msg = fmt.Sprintf("failed (%s, return code %d) %s", res.Failure, res.ReturnCode, lines[len(lines)-1])
 		}

@@ -98,12 +98,9 @@ func (e *execFlags) run(ctx context.Context, g *globals, args []string) error {
 	}
 	io.WriteString(g.stdout, res.Stdout)
 	io.WriteString(g.stderr, res.Stderr)
-	if !res.Success {
-		reason := string(res.Failure)
-		if reason == "" {
-			reason = "stderr output"
-		}
-		return fmt.Errorf("execution failed (%s, return code %d)", reason, res.ReturnCode)
+	// Passed, not TorchRL's Success: a warning on stderr is not a failure.
+	if !res.Passed {
+		return fmt.Errorf("execution failed (%s, return code %d)", res.Failure, res.ReturnCode)
 	}
 	return nil
 }

@@ -61,3 +61,17 @@ func TestExecLocalMount(t *testing.T) {
 	}
 	wantUsageError(t, []string{"exec", "--mount", data, "print(1)"}, "want HOSTDIR:/GUESTDIR")
 }
+
+// Code that only prints a warning ran to the end: exit 0, the warning on
+// stderr; code that raises exits 1.
+func TestExecWarningIsNotAFailure(t *testing.T) {
+	needPython(t)
+	newStore(t)
+	out, errOut, code := cli(t, nil, "exec", "x = 0\nprint('ok' if x is 0 else 'no')")
+	if code != 0 || out != "ok\n" || !strings.Contains(errOut, "SyntaxWarning") {
+		t.Fatalf("exec of code with a SyntaxWarning: exit %d, stdout %q, stderr %q; want exit 0, ok, the warning", code, out, errOut)
+	}
+	if _, errOut, code := cli(t, nil, "exec", "raise ValueError('bad')"); code != 1 || !strings.Contains(errOut, "exception") {
+		t.Fatalf("exec of raising code: exit %d, stderr %q; want exit 1 naming the exception", code, errOut)
+	}
+}

@@ -31,7 +31,7 @@ func (requestEcho) Call(ctx context.Context, method string, payload []byte) ([]b
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(pyexec.Result{Success: true, Stdout: string(out)})
+	return json.Marshal(pyexec.Result{Passed: true, Success: true, Stdout: string(out)})
 }
 
 func init() {
