@@ -1,26 +1,16 @@
 package main
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/sandhost/sandhost/internal/exampletest"
 )
 
-// The test binary doubles as the example program, so the test runs it as a
-// user does and reads what it prints.
-func TestMain(m *testing.M) {
-	if os.Getenv("SANDHOST_RUN_EXAMPLE") == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestToolMessages(t *testing.T) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "SANDHOST_RUN_EXAMPLE=1")
-	out, err := cmd.CombinedOutput()
+	out, err := exampletest.Command().CombinedOutput()
 	if err != nil {
 		t.Fatalf("example failed: %v\n%s", err, out)
 	}

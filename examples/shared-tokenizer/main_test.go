@@ -3,35 +3,22 @@ package main
 import (
 	"bufio"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sandhost/sandhost/internal/exampletest"
 )
 
-// The test binary doubles as the example program, so the test runs the
-// program exactly as a user does (two processes), without a separate build.
-func TestMain(m *testing.M) {
-	if os.Getenv("SANDHOST_RUN_EXAMPLE") == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-func example(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "SANDHOST_RUN_EXAMPLE=1")
-	return cmd
-}
+func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 // TestTwoHostsShareTheTokenizer runs the README's two steps: the first host
 // registers the tokenizer and prints how to join; the second joins, finds the
 // tokenizer already registered and calls it on the first host.
 func TestTwoHostsShareTheTokenizer(t *testing.T) {
-	first := example()
+	first := exampletest.Command()
 	out, err := first.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +47,7 @@ func TestTwoHostsShareTheTokenizer(t *testing.T) {
 		t.Fatalf("first host did not call its tokenizer:\n%s", firstOutput)
 	}
 
-	second := example(joinURL)
+	second := exampletest.Command(joinURL)
 	second.WaitDelay = 30 * time.Second
 	got, err := second.CombinedOutput()
 	if err != nil {
