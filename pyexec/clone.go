@@ -14,7 +14,7 @@ import (
 // given the snapshot's pages, with no CPython start-up.
 func (p *Pool) clone(ctx context.Context) (*interp, error) {
 	s := p.snap
-	ic, so, se, err := p.instanceConfig()
+	ic, err := p.instanceConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (p *Pool) clone(ctx context.Context) (*interp, error) {
 			inst.Write(pg*pageSize, data)
 		}
 	}
-	it := &interp{inst: inst, stdout: so, stderr: se}
+	it := &interp{inst: inst}
 	// Clones share the random state made before the snapshot.
 	if _, err := inst.Call(ctx, exportReseed); err != nil {
 		it.close()

@@ -9,47 +9,29 @@ import (
 	"github.com/sandhost/sandhost/sandbox"
 )
 
-// interp is one CPython interpreter in its own sandbox instance.
+// interp is one CPython interpreter in its own sandbox instance; what the
+// guest writes to fd 1 and 2 itself (os.write, beside sys.stdout) is kept by
+// the instance up to the pool's output cap (Instance.TakeOutput).
 type interp struct {
-	inst   *sandbox.Instance
-	stdout fdWriter // fd-level writes (os.write), beside sys.stdout
-	stderr fdWriter
-}
-
-// fdWriter keeps what the guest writes to one file descriptor, up to the
-// pool's output cap.
-type fdWriter struct{ w *sandbox.CappedWriter }
-
-// capture is what reached a file descriptor during one call.
-type capture struct {
-	kept      []byte
-	truncated bool // more was written than the cap
-}
-
-// take returns what was written since the last take.
-func (f fdWriter) take() capture {
-	kept, cut := f.w.Take()
-	return capture{kept, cut}
+	inst *sandbox.Instance
 }
 
 // instanceConfig is the same for every instance of a pool (mount order
 // included), as a snapshot restored into an instance requires.
-func (p *Pool) instanceConfig(start ...string) (sandbox.InstanceConfig, fdWriter, fdWriter, error) {
-	so, se := sandbox.NewCappedWriter(p.opts.OutputCap), sandbox.NewCappedWriter(p.opts.OutputCap)
+func (p *Pool) instanceConfig(start ...string) (sandbox.InstanceConfig, error) {
 	mounts := append([]sandbox.Mount{{HostDir: p.art.Stdlib, GuestPath: "/usr/local/lib/python3.13"}}, p.opts.Mounts...)
 	scratch, err := sandbox.NewScratch(p.opts.ScratchSize)
 	if err != nil {
-		return sandbox.InstanceConfig{}, fdWriter{}, fdWriter{}, err
+		return sandbox.InstanceConfig{}, err
 	}
 	return sandbox.InstanceConfig{
-		Name:    "python",
-		Mounts:  mounts,
-		Env:     map[string]string{"PYTHONHOME": "/usr/local", "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp", "HOME": "/tmp"},
-		Stdout:  so,
-		Stderr:  se,
-		Start:   start,
-		Scratch: scratch,
-	}, fdWriter{so}, fdWriter{se}, nil
+		Name:      "python",
+		Mounts:    mounts,
+		Env:       map[string]string{"PYTHONHOME": "/usr/local", "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp", "HOME": "/tmp"},
+		OutputCap: p.opts.OutputCap,
+		Start:     start,
+		Scratch:   scratch,
+	}, nil
 }
 
 // put copies b into guest memory it allocates.

@@ -52,9 +52,9 @@ type Result struct {
 // classify turns what an execution returned into a Result: out is what the
 // harness reported (when err is nil), fdOut and fdErr what reached file
 // descriptors 1 and 2. keep is false when the interpreter must be discarded.
-func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err error, fdOut, fdErr capture) (res Result, keep bool) {
+func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err error, fdOut, fdErr sandbox.Output) (res Result, keep bool) {
 	if err != nil {
-		res := Result{Stdout: string(fdOut.kept), Stderr: string(fdErr.kept), ReturnCode: -1}
+		res := Result{Stdout: string(fdOut.Kept), Stderr: string(fdErr.Kept), ReturnCode: -1}
 		var exit *sandbox.ExitError
 		switch {
 		case errors.Is(err, sandbox.ErrDeadline) || ctx.Err() != nil:
@@ -74,8 +74,8 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 		return res, false
 	}
 	res = Result{
-		Stdout: string(out.stdout) + string(fdOut.kept),
-		Stderr: string(out.stderr) + string(fdErr.kept),
+		Stdout: string(out.stdout) + string(fdOut.Kept),
+		Stderr: string(out.stderr) + string(fdErr.Kept),
 	}
 	keep = true
 	switch out.kind {
@@ -92,7 +92,7 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 		res.Failure, res.ReturnCode = FailMemory, 1
 		keep = false
 	}
-	if out.stdoutCut || out.stderrCut || fdOut.truncated || fdErr.truncated {
+	if out.stdoutCut || out.stderrCut || fdOut.Truncated || fdErr.Truncated {
 		if res.Failure == FailNone {
 			res.Failure = FailOutputCap
 		}

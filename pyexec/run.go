@@ -20,7 +20,8 @@ func (p *Pool) run(ctx context.Context, req Request, it *interp, isolate bool) (
 		}
 	}
 	out, err := it.exec(ctx, req.Code, p.opts.OutputCap, isolate)
-	res, keep = p.classify(ctx, req, out, err, it.stdout.take(), it.stderr.take())
+	fdOut, fdErr := it.inst.TakeOutput()
+	res, keep = p.classify(ctx, req, out, err, fdOut, fdErr)
 	if req.Memory > 0 {
 		if res.Failure == FailMemory {
 			res.Stderr += fmt.Sprintf("[memory limit of this call: %d MiB]\n", req.Memory>>20)

@@ -40,7 +40,7 @@ func (p *Pool) compile(ctx context.Context, stripData bool) (*sandbox.Module, er
 
 // coldStart instantiates the module and starts CPython (tens of ms).
 func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
-	ic, so, se, err := p.instanceConfig("_initialize")
+	ic, err := p.instanceConfig("_initialize")
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
 	if err != nil {
 		return nil, err
 	}
-	it := &interp{inst: inst, stdout: so, stderr: se}
+	it := &interp{inst: inst}
 	ptr, err := it.put(ctx, harnessSource)
 	if err != nil {
 		it.close()
@@ -56,15 +56,15 @@ func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
 	}
 	res, err := inst.Call(ctx, exportInit, uint64(ptr), uint64(len(harnessSource)))
 	if err == nil && res[0] != 0 {
-		err = fmt.Errorf("CPython start-up failed (%d): %s", res[0], se.take().kept)
+		_, stderr := inst.TakeOutput()
+		err = fmt.Errorf("CPython start-up failed (%d): %s", res[0], stderr.Kept)
 	}
 	if err != nil {
 		it.close()
 		return nil, fmt.Errorf("pyexec: start interpreter: %w", err)
 	}
 	inst.Call(ctx, exportFree, uint64(ptr))
-	so.take()
-	se.take()
+	inst.TakeOutput()
 	return it, nil
 }
 
@@ -93,14 +93,13 @@ func (it *interp) warmUp(ctx context.Context) error {
 	if _, err := it.inst.Call(ctx, exportReseed); err != nil {
 		return fmt.Errorf("pyexec: warm up interpreter: %w", err)
 	}
-	it.stdout.take()
-	it.stderr.take()
+	it.inst.TakeOutput()
 	return nil
 }
 
 // takeSnapshot records it's memory (it must not have run user code yet).
 func (p *Pool) takeSnapshot(ctx context.Context, it *interp) (*snapshot, error) {
-	ic, _, _, err := p.instanceConfig()
+	ic, err := p.instanceConfig()
 	if err != nil {
 		return nil, err
 	}

@@ -2,21 +2,21 @@ package sandbox
 
 import "sync"
 
-// CappedWriter keeps at most Cap bytes written to it and counts the rest,
+// cappedWriter keeps at most cap bytes written to it and counts the rest,
 // so a guest that prints without end costs bounded memory and the overflow
 // is reported, not silent.
-type CappedWriter struct {
+type cappedWriter struct {
 	mu      sync.Mutex
 	cap     int
 	buf     []byte
 	dropped int64
 }
 
-// NewCappedWriter keeps up to capBytes.
-func NewCappedWriter(capBytes int) *CappedWriter { return &CappedWriter{cap: capBytes} }
+// newCappedWriter keeps up to capBytes.
+func newCappedWriter(capBytes int) *cappedWriter { return &cappedWriter{cap: capBytes} }
 
 // Write keeps what fits and always reports success, so the guest goes on.
-func (w *CappedWriter) Write(p []byte) (int, error) {
+func (w *cappedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	room := w.cap - len(w.buf)
@@ -34,7 +34,7 @@ func (w *CappedWriter) Write(p []byte) (int, error) {
 
 // Take returns what was kept and whether anything was dropped, and empties
 // the writer for the next call.
-func (w *CappedWriter) Take() (kept []byte, truncated bool) {
+func (w *cappedWriter) Take() (kept []byte, truncated bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	kept, truncated = w.buf, w.dropped > 0

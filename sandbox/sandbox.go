@@ -206,14 +206,14 @@ type Instance struct {
 	inst           instance
 	scratch        *Scratch
 	sleep          *sleeper
-	stdout, stderr *CappedWriter // with InstanceConfig.OutputCap
+	stdout, stderr *cappedWriter // with InstanceConfig.OutputCap
 }
 
 // Instantiate creates an instance of the module.
 func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance, error) {
-	var stdout, stderr *CappedWriter
+	var stdout, stderr *cappedWriter
 	if ic.OutputCap > 0 {
-		stdout, stderr = NewCappedWriter(ic.OutputCap), NewCappedWriter(ic.OutputCap)
+		stdout, stderr = newCappedWriter(ic.OutputCap), newCappedWriter(ic.OutputCap)
 		ic.Stdout, ic.Stderr = stdout, stderr
 	}
 	if ic.Stdout == nil {
