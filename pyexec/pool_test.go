@@ -347,25 +347,6 @@ func TestTimeoutLeavesNothingRunning(t *testing.T) {
 	}
 }
 
-// CPython's own regression tests run inside the sandbox from a read-only
-// mount of the build's Lib/test.
-func TestCPythonRegressionTestsInSandbox(t *testing.T) {
-	art, err := pyexec.FindArtefacts("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	script, err := os.ReadFile("../wasm/python/run_cpython_tests.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newPool(t, pyexec.Options{Size: 1, Timeout: 2 * time.Minute,
-		Mounts: []sandbox.Mount{{HostDir: filepath.Join(art.Dir, "lib-test"), GuestPath: "/cpython-tests"}}})
-	r := run(t, p, "TESTS = ['test_bisect', 'test_heapq', 'test_base64']\n"+string(script))
-	if !strings.Contains(r.Stdout, "failures 0, errors 0") || strings.Contains(r.Stdout, "ran 0,") {
-		t.Fatalf("regression tests: %s", trim(r).Stdout+trim(r).Stderr)
-	}
-}
-
 func TestSessionsAreBounded(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 1, MaxSessions: 2})
 	for _, s := range []string{"a", "b", "c"} {

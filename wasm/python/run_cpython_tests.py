@@ -19,8 +19,6 @@ TESTS = globals().get("TESTS", [
 ])
 
 test_dir = os.path.join(os.path.dirname(os.__file__), "test")
-if not os.path.isfile(os.path.join(test_dir, "__init__.py")) and os.path.isdir("/cpython-tests"):
-    test_dir = "/cpython-tests"  # the mount point documented before; flat modules only
 if not os.path.isfile(os.path.join(test_dir, "__init__.py")):
     sys.exit(f"mount the build's lib-test directory at {test_dir}")
 
