@@ -24,7 +24,7 @@ func suitePool(t *testing.T, timeout time.Duration) *pyexec.Pool {
 	}
 	p, err := pyexec.NewPool(context.Background(), pyexec.Options{Size: 1, Timeout: timeout, Mounts: []sandbox.Mount{{
 		HostDir:   filepath.Join(art.Dir, "lib-test"),
-		GuestPath: "/usr/local/lib/" + filepath.Base(art.Stdlib) + "/test",
+		GuestPath: art.GuestStdlib + "/test",
 	}}})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ type interp struct {
 // instanceConfig is the same for every instance of a pool (mount order
 // included), as a snapshot restored into an instance requires.
 func (p *Pool) instanceConfig(start ...string) (sandbox.InstanceConfig, error) {
-	mounts := append([]sandbox.Mount{{HostDir: p.art.Stdlib, GuestPath: "/usr/local/lib/python3.13"}}, p.opts.Mounts...)
+	mounts := append([]sandbox.Mount{{HostDir: p.art.Stdlib, GuestPath: p.art.GuestStdlib}}, p.opts.Mounts...)
 	scratch, err := sandbox.NewScratch(p.opts.ScratchSize)
 	if err != nil {
 		return sandbox.InstanceConfig{}, err
