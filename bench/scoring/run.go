@@ -16,7 +16,8 @@ type Mode string
 
 // Modes.
 const (
-	ModeDefault Mode = "default" // no state option: pyexec's default model (shared interpreters at 82a222f)
+	ModeDefault Mode = "default" // no state option: pyexec's default model (isolated since d23f195; shared interpreters before)
+	ModeShared  Mode = "shared"  // pyexec.Shared(): TorchRL's service mode, one persistent __main__ per interpreter
 	ModeFresh   Mode = "fresh"   // pyexec.Fresh(): a clean interpreter per call
 	ModeSession Mode = "session" // a session per environment, reset after each sample
 	ModeNative  Mode = "native"  // a python3 process per sample, at most PoolSize at once
@@ -117,7 +118,7 @@ type run struct {
 func poolScorer(pool *pyexec.Pool, mode Mode, cfg Config) (scoreFunc, error) {
 	var sessionOf func(env int) string
 	switch mode {
-	case ModeDefault, ModeFresh:
+	case ModeDefault, ModeShared, ModeFresh:
 	case ModeSession:
 		sessionOf = func(env int) string { return fmt.Sprintf("env-%d", env) }
 	default:
@@ -126,6 +127,8 @@ func poolScorer(pool *pyexec.Pool, mode Mode, cfg Config) (scoreFunc, error) {
 	return func(ctx context.Context, env int, a Answer) Outcome {
 		opts := []pyexec.ExecOption{pyexec.WithTimeout(cfg.Timeout)}
 		switch {
+		case mode == ModeShared:
+			opts = append(opts, pyexec.Shared())
 		case mode == ModeFresh:
 			opts = append(opts, pyexec.Fresh())
 		case sessionOf != nil:

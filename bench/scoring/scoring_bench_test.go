@@ -13,7 +13,7 @@ import (
 func BenchmarkScoring(b *testing.B) {
 	cfg := Config{Samples: 80, InFlight: 32, PoolSize: 8, Timeout: 2 * time.Second, Seed: 7, Python: nativePython(b)}
 	samples := Draw(cfg.Samples, cfg.Seed)
-	for _, mode := range []Mode{ModeDefault, ModeFresh, ModeSession, ModeNative} {
+	for _, mode := range []Mode{ModeDefault, ModeShared, ModeFresh, ModeSession, ModeNative} {
 		b.Run(string(mode), func(b *testing.B) {
 			var rep Report
 			for range b.N {

@@ -2,7 +2,7 @@
 // the native baseline, one after the other on the same samples, and prints
 // a Markdown table (see bench/scoring/README.md):
 //
-//	go run ./bench/scoring/cmd/scoring [-n 600] [-c 128] [-p 32] [-timeout 2s] [-modes default,fresh,session,native] [-json out.json]
+//	go run ./bench/scoring/cmd/scoring [-n 600] [-c 128] [-p 32] [-timeout 2s] [-modes default,shared,fresh,session,native] [-json out.json]
 package main
 
 import (
@@ -25,7 +25,7 @@ func main() {
 	flag.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "timeout per sample")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the draw")
 	flag.StringVar(&cfg.Python, "python", cfg.Python, "native interpreter of the baseline")
-	modes := flag.String("modes", "default,fresh,session,native", "modes to run, in order")
+	modes := flag.String("modes", "default,shared,fresh,session,native", "modes to run, in order")
 	jsonOut := flag.String("json", "", "also write the reports as JSON to this file")
 	flag.Parse()
 
