@@ -44,6 +44,9 @@ type Args struct {
 // DefaultMemory is an instance's memory limit when Args.Memory is empty.
 const DefaultMemory = 256 << 20
 
+// maxMemory is the most a 32-bit WebAssembly memory can hold.
+const maxMemory = 4 << 30
+
 // settings is Args checked and in Go's units.
 type settings struct {
 	memory  int64
@@ -54,8 +57,9 @@ func (a Args) settings() (settings, error) {
 	s := settings{memory: DefaultMemory}
 	if a.Memory != "" {
 		n, err := bytesize.Parse(a.Memory)
-		if err != nil || n < 1<<16 {
-			return s, fmt.Errorf("%w: memory %q: want a size of at least 64KiB such as \"64MiB\"", registry.ErrInvalid, a.Memory)
+		// wasm32 addresses 4 GiB at most (wazero panics beyond it).
+		if err != nil || n < 1<<16 || n > maxMemory {
+			return s, fmt.Errorf("%w: memory %q: want a size from 64KiB to 4GiB such as \"64MiB\"", registry.ErrInvalid, a.Memory)
 		}
 		s.memory = n
 	}

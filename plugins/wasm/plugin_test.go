@@ -156,3 +156,24 @@ func logged(log string, parts ...string) bool {
 	}
 	return false
 }
+
+// A memory limit a 32-bit WebAssembly memory cannot have is refused: wazero
+// panics beyond 4 GiB, which used to crash the host the service was placed on.
+func TestMemoryOverFourGiBIsInvalid(t *testing.T) {
+	ctx := context.Background()
+	reg, _ := openMemory(t)
+	stored, err := wasm.Store(ctx, reg, mustBuild(t, counterSrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"8GiB", "4GiB"} {
+		stored.Memory = m
+		_, err = reg.Register(ctx, "c"+m, wasm.FactoryName, registry.WithArgs(stored))
+		if m == "8GiB" && !errors.Is(err, registry.ErrInvalid) {
+			t.Fatalf("memory %s: %v, want ErrInvalid", m, err)
+		}
+		if m == "4GiB" && err != nil {
+			t.Fatalf("memory %s: %v, want it accepted", m, err)
+		}
+	}
+}
