@@ -2,9 +2,12 @@ package embedding
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/sandhost/sandhost/registry"
 )
 
 // The blocked, parallel product equals the naive one (integer data: exact)
@@ -102,5 +105,20 @@ func TestCPUSimilarityCancelled(t *testing.T) {
 	q, c := randMatrix(rng, 4, 8), randMatrix(rng, 1000, 8)
 	if _, err := s.Similarity(ctx, SimilarityRequest{Queries: q, Corpus: &c}); err != context.Canceled {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// A matmul whose answer would be a memory bomb is refused before any work:
+// 100k×1 by 1×100k is a small request and 10^10 values.
+func TestMatmulOutputIsBounded(t *testing.T) {
+	s, err := New(context.Background(), Args{Device: DeviceCPU})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tall := Matrix{Rows: 100_000, Cols: 1, Data: make([]float32, 100_000)}
+	wide := Matrix{Rows: 1, Cols: 100_000, Data: make([]float32, 100_000)}
+	if _, err := s.Matmul(context.Background(), MatmulRequest{A: tall, B: wide}); !errors.Is(err, registry.ErrInvalid) {
+		t.Fatalf("matmul of 100000×1 by 1×100000: %v, want ErrInvalid", err)
 	}
 }

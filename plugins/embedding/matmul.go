@@ -30,6 +30,12 @@ func (s *Service) Matmul(ctx context.Context, req MatmulRequest) (Matrix, error)
 	if req.A.Empty() || bT.Empty() || req.A.Cols != bT.Cols {
 		return Matrix{}, fmt.Errorf("%w: matmul of %d×%d by %d×%d", registry.ErrInvalid, req.A.Rows, req.A.Cols, req.B.Rows, req.B.Cols)
 	}
+	// The request's size does not bound the answer's: 1 MB of JSON (100k×1
+	// by 1×100k) asks for 10^10 values.
+	if out := int64(req.A.Rows) * int64(bT.Rows); out > MaxProductValues {
+		return Matrix{}, fmt.Errorf("%w: matmul of %d×%d by %d×%d makes %d values; at most %d", registry.ErrInvalid,
+			req.A.Rows, req.A.Cols, req.B.Rows, req.B.Cols, out, int64(MaxProductValues))
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -37,6 +43,10 @@ func (s *Service) Matmul(ctx context.Context, req MatmulRequest) (Matrix, error)
 	}
 	return s.eng.product(ctx, req.A, bT)
 }
+
+// MaxProductValues bounds a matmul's output (64 Mi values, 256 MiB of
+// float32): more is a memory bomb, not a request.
+const MaxProductValues = 64 << 20
 
 func transpose(m Matrix) Matrix {
 	t := Matrix{Rows: m.Cols, Cols: m.Rows, Data: make([]float32, len(m.Data))}
