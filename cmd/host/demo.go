@@ -46,7 +46,7 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	child := exec.CommandContext(ctx, exe, "serve", "--redis", r.Addr(), "--namespace", "demo")
-	child.Stderr = os.Stderr
+	child.Stderr = g.stderr
 	stdout, err := child.StdoutPipe()
 	if err != nil {
 		return err

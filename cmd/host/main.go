@@ -6,7 +6,7 @@
 //	host list       list services       host get NAME    show one
 //	host call       call a method       host reset       empty a namespace
 //	host hosts      list live hosts     host exec        run Python
-//	host demo       a self-contained tour
+//	host plugins    list Wasm plugins   host demo        a self-contained tour
 //
 // Every subcommand takes --redis URL and --namespace NS (or SANDHOST_REDIS and
 // SANDHOST_NAMESPACE), --json and --help. Exit codes: 0 ok, 1 error, 2 usage.
@@ -25,7 +25,6 @@ import (
 	"strings"
 	"syscall"
 
-	goredis "github.com/redis/go-redis/v9"
 	"github.com/sandhost/sandhost/registry"
 )
 
@@ -68,13 +67,8 @@ type globals struct {
 	fs        *flag.FlagSet
 }
 
-type quietRedis struct{}
-
-func (quietRedis) Printf(context.Context, string, ...any) {}
-
 func main() {
-	// go-redis logs connections closed under a blocked read at shutdown.
-	goredis.SetLogger(quietRedis{})
+	// go-redis's own log goes to slog at debug level (the redis driver).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -52,23 +52,24 @@ func (f *registerFlags) run(ctx context.Context, g *globals, args []string) erro
 	if f.maxConcurrency > 0 {
 		opts = append(opts, registry.WithMaxConcurrency(f.maxConcurrency))
 	}
-	if f.args != "" {
-		if !json.Valid([]byte(f.args)) {
-			return usagef("--args is not valid JSON: %s", f.args)
-		}
-		opts = append(opts, registry.WithArgs(json.RawMessage(f.args)))
+	if f.args != "" && !json.Valid([]byte(f.args)) {
+		return usagef("--args is not valid JSON: %s", f.args)
 	}
 	r, err := openClient(ctx, g)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if f.module != "" {
+	// The args are given once: as typed, or with the stored module's sum.
+	switch {
+	case f.module != "":
 		raw, err := storeModule(ctx, r, f.module, f.args)
 		if err != nil {
 			return err
 		}
 		opts = append(opts, registry.WithArgs(raw))
+	case f.args != "":
+		opts = append(opts, registry.WithArgs(json.RawMessage(f.args)))
 	}
 	h, err := r.Register(ctx, args[0], args[1], opts...)
 	if err != nil {
