@@ -519,3 +519,16 @@ func TestCloseClosesTheSnapshot(t *testing.T) {
 		t.Fatalf("%d snapshot files open after Close, %d before", n, before)
 	}
 }
+
+// With several shared interpreters, calls one after the other still see
+// each other's state: an idle shared interpreter is taken before another
+// is made.
+func TestSharedStateWithSeveralInterpreters(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 3})
+	run(t, p, "a = 1", pyexec.Shared())
+	for i := range 3 {
+		if r := run(t, p, "a += 1\nprint(a)", pyexec.Shared()); r.Stdout != fmt.Sprintf("%d\n", i+2) {
+			t.Fatalf("call %d after a = 1: %+v", i+2, r)
+		}
+	}
+}

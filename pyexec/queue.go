@@ -78,6 +78,20 @@ func (q *queue[T]) get(ctx context.Context) (T, error) {
 	}
 }
 
+// tryGet takes a free item without waiting; ok is false when none is free
+// (or the queue is closed).
+func (q *queue[T]) tryGet() (v T, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := len(q.free)
+	if q.closed || n == 0 {
+		return v, false
+	}
+	v = q.free[n-1]
+	q.free = q.free[:n-1]
+	return v, true
+}
+
 // put returns an item: to the longest-waiting caller, else to the free
 // ones. Once the queue is closed it returns false and keeps nothing (the
 // caller frees the item).

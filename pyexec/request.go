@@ -13,9 +13,10 @@ type Request struct {
 	Session string `json:"session,omitempty"`
 	// Fresh runs the code in a clean interpreter, discarded after.
 	Fresh bool `json:"fresh,omitempty"`
-	// Shared runs the code in the shared interpreters' one persistent
-	// __main__ (TorchRL's service mode): what a call defines, imports or
-	// overrides stays for later calls. None of Session, Fresh and Shared:
+	// Shared runs the code in the shared interpreters' persistent __main__
+	// (TorchRL's service mode): what a call defines, imports or overrides
+	// stays for later calls (per interpreter when, with Size > 1, calls
+	// run at once). None of Session, Fresh and Shared:
 	// the default, isolated model: each call runs in a new __main__ of a
 	// pooled interpreter, which is replaced after a call that changed what
 	// the next call would see (builtins, modules, sys.path, ...), so results
@@ -69,7 +70,10 @@ func InSession(id string) ExecOption { return func(r *Request) { r.Session = id 
 func Fresh() ExecOption { return func(r *Request) { r.Fresh = true } }
 
 // Shared sets Request.Shared: the code runs in the shared interpreters'
-// persistent __main__ (TorchRL's service mode).
+// persistent __main__ (TorchRL's service mode). Calls one after the other
+// see each other's state; with Size > 1, calls that run at once take
+// different interpreters, and state is then per interpreter (as in
+// TorchRL's service mode with several workers).
 func Shared() ExecOption { return func(r *Request) { r.Shared = true } }
 
 // TimeoutCoversQueue sets Request.TimeoutCoversQueue: the timeout counts

@@ -31,9 +31,13 @@ func (p *Pool) execPooled(ctx context.Context, c *call, q *queue[*interp], isola
 
 // pooled takes an interpreter from q. The shared ones are made on first
 // use, up to Size of them, so that a pool whose callers never ask for
-// shared state pays nothing for it.
+// shared state pays nothing for it; an idle one is taken before another is
+// made, so that calls one after the other see each other's state.
 func (p *Pool) pooled(ctx context.Context, q *queue[*interp], isolate bool) (*interp, error) {
 	if !isolate {
+		if it, ok := q.tryGet(); ok {
+			return it, nil
+		}
 		p.mu.Lock()
 		grow := p.sharedMade < p.opts.Size
 		if grow {
