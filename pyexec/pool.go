@@ -256,7 +256,7 @@ func (p *Pool) Close() error {
 	p.calls.Wait()
 	p.wg.Wait()
 	for _, el := range sessions {
-		el.Value.(*session).kill()
+		p.kill(el.Value.(*session))
 	}
 	close(p.spares)
 	for it := range p.spares {

@@ -2,7 +2,7 @@ package pyexec
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -10,28 +10,61 @@ import (
 // most MaxSessions live (the least recently used is evicted), and idle ones
 // are closed after SessionIdle.
 type session struct {
-	id   string
-	mu   sync.Mutex // one call at a time per session
-	it   *interp
-	used time.Time
-	dead bool // evicted or reset: no longer in the pool's table
+	id string
+	// turn is held by the session's one call at a time: a channel, not a
+	// mutex, so that a call waiting for its turn gives up when its context
+	// ends.
+	turn chan struct{}
+	it   *interp     // held with turn
+	used time.Time   // held with turn
+	dead atomic.Bool // evicted or reset: no longer in the pool's table
 }
+
+func newSession(id string) *session {
+	return &session{id: id, turn: make(chan struct{}, 1), used: time.Now()}
+}
+
+// lock waits for the session's turn until ctx ends.
+func (s *session) lock(ctx context.Context) error {
+	select {
+	case s.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// tryLock takes the session's turn if it is free.
+func (s *session) tryLock() bool {
+	select {
+	case s.turn <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *session) unlock() { <-s.turn }
 
 func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 	req := c.req
-	s, err := p.session(ctx, req.Session)
+	s, err := p.session(req.Session)
 	if err != nil {
 		return Result{}, err
 	}
-	s.mu.Lock()
-	for s.dead { // evicted or reset between lookup and lock: use its successor
-		s.mu.Unlock()
-		if s, err = p.session(ctx, req.Session); err != nil {
+	if err := s.lock(ctx); err != nil {
+		return p.queued(c), nil
+	}
+	for s.dead.Load() { // evicted or reset between lookup and lock: use its successor
+		s.unlock()
+		if s, err = p.session(req.Session); err != nil {
 			return Result{}, err
 		}
-		s.mu.Lock()
+		if err := s.lock(ctx); err != nil {
+			return p.queued(c), nil
+		}
 	}
-	defer s.mu.Unlock()
+	defer s.unlock()
 	// The slot is taken once it is this session's turn, so that a call
 	// waiting for its session's previous one holds none.
 	ctx, done, err := p.admit(ctx, c)
@@ -56,7 +89,7 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 
 // session returns the session of id, making it (and evicting the least
 // recently used one beyond MaxSessions) if needed.
-func (p *Pool) session(ctx context.Context, id string) (*session, error) {
+func (p *Pool) session(id string) (*session, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -68,7 +101,7 @@ func (p *Pool) session(ctx context.Context, id string) (*session, error) {
 		p.mu.Unlock()
 		return s, nil
 	}
-	s := &session{id: id, used: time.Now()}
+	s := newSession(id)
 	p.sessions[id] = p.lru.PushFront(s)
 	var evict []*session
 	for p.lru.Len() > p.opts.MaxSessions {
@@ -80,7 +113,7 @@ func (p *Pool) session(ctx context.Context, id string) (*session, error) {
 	}
 	p.mu.Unlock()
 	for _, old := range evict {
-		old.kill()
+		p.kill(old)
 	}
 	return s, nil
 }
@@ -95,19 +128,25 @@ func (p *Pool) ResetSession(id string) {
 	}
 	p.mu.Unlock()
 	if ok {
-		el.Value.(*session).kill()
+		p.kill(el.Value.(*session))
 	}
 }
 
-// kill closes the session's interpreter and marks it dead, after any call
-// in it has finished.
-func (s *session) kill() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dead = true
-	if s.it != nil {
-		s.it.close()
-		s.it = nil
+// kill marks a session dead and closes its interpreter once any call in it
+// has finished, in the background: a caller that evicts or resets a
+// session does not wait for that session's call.
+func (p *Pool) kill(s *session) {
+	s.dead.Store(true)
+	closeIt := func() {
+		s.turn <- struct{}{}
+		defer s.unlock()
+		if s.it != nil {
+			s.it.close()
+			s.it = nil
+		}
+	}
+	if !p.background(closeIt) {
+		closeIt() // the pool is closed: Close has stopped every call
 	}
 }
 
@@ -133,11 +172,11 @@ func (p *Pool) expireSessions() {
 		var stale []string
 		for id, el := range p.sessions {
 			s := el.Value.(*session)
-			if s.mu.TryLock() {
+			if s.tryLock() {
 				if time.Since(s.used) > p.opts.SessionIdle {
 					stale = append(stale, id)
 				}
-				s.mu.Unlock()
+				s.unlock()
 			}
 		}
 		p.mu.Unlock()
