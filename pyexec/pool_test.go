@@ -532,3 +532,32 @@ func TestSharedStateWithSeveralInterpreters(t *testing.T) {
 		}
 	}
 }
+
+// A call's input files go in all together or not at all: after a call
+// whose files were refused, the next call sees none of them.
+func TestRefusedInputFilesLeaveNothing(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, ScratchSize: 1 << 20})
+	files := map[string][]byte{"../x": nil}
+	for i := range 20 {
+		files[fmt.Sprintf("f%d", i)] = []byte("x")
+	}
+	// Isolated: a bad name among good ones.
+	if r := run(t, p, "print('ran')", pyexec.WithFiles(files)); r.Success || r.Stdout != "" ||
+		!strings.Contains(r.Stderr, "not inside /tmp") {
+		t.Fatalf("a bad file name: %+v", r)
+	}
+	if r := run(t, p, "import os; print(os.listdir('/tmp'))"); r.Stdout != "[]\n" {
+		t.Fatalf("the call after refused input files: %+v", r)
+	}
+	// Shared: files that fit the cap but not the room left in /tmp.
+	if r := run(t, p, "open('/tmp/big', 'wb').write(b'x' * (600 << 10))", pyexec.Shared()); !r.Success {
+		t.Fatalf("filling /tmp: %+v", r)
+	}
+	third := make([]byte, 300<<10)
+	if r := run(t, p, "print('ran')", pyexec.Shared(), pyexec.WithFiles(map[string][]byte{"a": third, "b": third})); r.Success || r.Stdout != "" {
+		t.Fatalf("input files past the room left in /tmp: %+v", trim(r))
+	}
+	if r := run(t, p, "import os; print(sorted(f for f in os.listdir('/tmp') if f in ('a', 'b')))", pyexec.Shared()); r.Stdout != "[]\n" {
+		t.Fatalf("the shared call after refused input files: %+v", r)
+	}
+}

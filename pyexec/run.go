@@ -10,8 +10,10 @@ import (
 // discarded. isolate runs the code in a new __main__ and has the harness
 // report whether the call changed what a later call would see.
 func (p *Pool) run(ctx context.Context, req Request, it *interp, isolate bool) (res Result, keep bool) {
-	if err := p.putFiles(it, req.Files); err != nil {
-		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: 1, Failure: FailException}, true
+	if written, err := p.putFiles(it, req.Files); err != nil {
+		// Some files written: the interpreter goes, so that no later call
+		// sees part of this call's files.
+		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: 1, Failure: FailException}, !written
 	}
 	if req.Memory > 0 {
 		if err := it.inst.SetMemoryLimit(req.Memory); err != nil {
