@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -45,6 +46,18 @@ func safeCall(ctx context.Context, svc Service, method string, payload []byte) (
 		}
 	}()
 	return svc.Call(ctx, method, payload)
+}
+
+// safeBuild turns a panicking factory into a construction error: a factory
+// runs on a host for whoever registers, and must not crash that host (wazero
+// panics on a memory limit above 4 GiB, for one).
+func safeBuild(ctx context.Context, factory Factory, args json.RawMessage) (svc Service, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			svc, err = nil, fmt.Errorf("factory panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return factory(ctx, args)
 }
 
 // startLocal claims the name for this host, constructs the service (unless
@@ -97,7 +110,7 @@ func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Servic
 	if svc == nil {
 		// A factory that fails keeps what it returned (often a typed nil):
 		// only a service built without error is ours to close.
-		built, err := factory(withFactoryEnv(ctx, r, spec.Name), spec.Args)
+		built, err := safeBuild(withFactoryEnv(ctx, r, spec.Name), factory, spec.Args)
 		if err == nil && built == nil {
 			err = errors.New("factory returned a nil service")
 		}

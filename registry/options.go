@@ -41,13 +41,16 @@ func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
+// minHeartbeatTTL is the shortest heartbeat TTL Open accepts.
+const minHeartbeatTTL = 10 * time.Millisecond
+
 // WithHeartbeatTTL sets how long this host stays alive without a heartbeat
-// (default 3s; it beats every third of that). A dead host's services vanish
-// within about that time.
+// (default 3s, at least 10ms; it beats every third of that). A dead host's
+// services vanish within about that time.
 func WithHeartbeatTTL(d time.Duration) Option { return func(c *config) { c.ttl = d } }
 
 // WithCallTimeout sets the deadline given to calls whose context has none
-// (default 60s): no call waits forever.
+// (default 60s; it must be positive): no call waits forever.
 func WithCallTimeout(d time.Duration) Option { return func(c *config) { c.callTimeout = d } }
 
 // AcceptPlacement makes this process a host that runs services registered

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,6 +82,14 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Registry, error) {
 	}
 	if cfg.namespace == "" {
 		return nil, fmt.Errorf("%w: empty namespace", ErrInvalid)
+	}
+	// The heartbeat ticks every third of the TTL, and a tick below a
+	// millisecond would only spin.
+	if cfg.ttl < minHeartbeatTTL {
+		return nil, fmt.Errorf("%w: heartbeat TTL %v below %v", ErrInvalid, cfg.ttl, minHeartbeatTTL)
+	}
+	if cfg.callTimeout <= 0 {
+		return nil, fmt.Errorf("%w: call timeout %v is not positive", ErrInvalid, cfg.callTimeout)
 	}
 	if dsn == "" {
 		dsn = "embedded://"
@@ -156,7 +163,7 @@ func newID() string {
 
 func (r *Registry) hostInfo() driver.HostInfo {
 	hn, _ := os.Hostname()
-	capacity := Resources{CPUs: float64(runtime.NumCPU()), MemoryBytes: totalMemory()}
+	capacity := MachineResources()
 	if r.cfg.capacity != nil {
 		capacity = *r.cfg.capacity
 	}
