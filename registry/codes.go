@@ -25,6 +25,8 @@ var errorCodes = []struct {
 	{"host_gone", ErrHostGone, true},
 	{"method", ErrUnknownMethod, true},
 	{"invalid", ErrInvalid, true},
+	{"lost", ErrLost, true},
+	{"closed", ErrClosed, true},
 	{"exists", ErrExists, false},
 	{"factory", ErrUnknownFactory, false},
 	{"capacity", ErrNoCapacity, false},

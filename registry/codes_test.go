@@ -24,6 +24,12 @@ func TestErrorCodesRoundTrip(t *testing.T) {
 			t.Errorf("code %s: %q lost the message", row.code, got)
 		}
 	}
+	// A nested call across hosts keeps every sentinel a caller may test.
+	for _, sentinel := range []error{ErrLost, ErrClosed, ErrHostGone, ErrNotFound} {
+		if codeOf(sentinel) == codeFailed {
+			t.Errorf("%v has no code: a nested call across hosts loses it", sentinel)
+		}
+	}
 	// A message that does not name its class gets it.
 	got := responseError(encodeResult("id", nil, ErrDeadlineExceeded), "svc", "m")
 	if !errors.Is(got, ErrDeadlineExceeded) || !strings.Contains(got.Error(), "deadline") {

@@ -42,7 +42,7 @@ func (Driver) Open(_ context.Context, dsn, ns string) (driver.Backend, error) {
 			specs:   map[string]driver.Spec{},
 			hosts:   map[string]hostEntry{},
 			queues:  map[string]*queue{},
-			pending: map[string]chan driver.Response{},
+			pending: map[string]chan reply{},
 		}
 		stores[key] = s
 	}
@@ -60,10 +60,16 @@ type store struct {
 	specs   map[string]driver.Spec
 	hosts   map[string]hostEntry
 	queues  map[string]*queue
-	pending map[string]chan driver.Response
+	pending map[string]chan reply
 	subs    []*subscriber
 	blobs   map[string][]byte // driver.DataStore (data.go); nil until used
 	kv      map[string][]byte
+}
+
+// reply is what a waiting Send gets: the response, or why none will come.
+type reply struct {
+	resp driver.Response
+	err  error
 }
 
 type queue struct {
@@ -166,6 +172,14 @@ func (b *backend) Reset(_ context.Context) (string, error) {
 	for name := range s.specs {
 		delete(s.specs, name)
 		if q, ok := s.queues[driver.ServiceQueue(name)]; ok {
+			// Requests still queued are dropped with their queue: their
+			// callers get ErrLost, as with Redis.
+			for _, req := range q.items {
+				if ch, ok := s.pending[req.ReplyTo]; ok {
+					delete(s.pending, req.ReplyTo)
+					ch <- reply{err: fmt.Errorf("%w: namespace reset while %s was queued", driver.ErrLost, req.ID)}
+				}
+			}
 			close(q.notify)
 			delete(s.queues, driver.ServiceQueue(name))
 		}
@@ -247,7 +261,7 @@ func (b *backend) Reap(_ context.Context) error {
 
 func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response, error) {
 	s := b.s
-	ch := make(chan driver.Response, 1)
+	ch := make(chan reply, 1)
 	s.mu.Lock()
 	q, ok := s.queues[req.Queue]
 	if !ok {
@@ -270,8 +284,8 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	q.notify = make(chan struct{})
 	s.mu.Unlock()
 	select {
-	case resp := <-ch:
-		return resp, nil
+	case r := <-ch:
+		return r.resp, r.err
 	case <-ctx.Done():
 		s.mu.Lock()
 		delete(s.pending, req.ID)
@@ -316,7 +330,7 @@ func (b *backend) Reply(_ context.Context, req driver.Request, resp driver.Respo
 	delete(s.pending, req.ReplyTo)
 	s.mu.Unlock()
 	if ok {
-		ch <- resp
+		ch <- reply{resp: resp}
 	}
 	return nil
 }

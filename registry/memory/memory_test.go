@@ -1,0 +1,48 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/sandhost/sandhost/registry/driver"
+)
+
+// A request still queued when the namespace is reset fails with ErrLost, as
+// driver.Backend.Send promises (it used to wait for its deadline).
+func TestResetFailsQueuedSends(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	be, err := Driver{}.Open(ctx, "memory://reset-fails-sends", "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.Claim(ctx, driver.Spec{Name: "s", Owner: "h", MaxConcurrency: 1}); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := be.Send(ctx, driver.Request{ID: "r1", Queue: driver.ServiceQueue("s")})
+		errc <- err
+	}()
+	// Nobody serves the queue: wait until the request is in it.
+	s := be.(*backend).s
+	for queued := false; !queued; {
+		s.mu.Lock()
+		queued = len(s.queues[driver.ServiceQueue("s")].items) == 1
+		s.mu.Unlock()
+		if !queued {
+			time.Sleep(time.Millisecond) // polling a condition, not timing
+		}
+	}
+	if _, err := be.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, driver.ErrLost) {
+		t.Fatalf("Send of a request queued across a reset: %v, want ErrLost", err)
+	}
+}
