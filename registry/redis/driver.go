@@ -96,6 +96,9 @@ func (Driver) Open(ctx context.Context, dsn, ns string) (driver.Backend, error) 
 	b.replyKey = b.keys.reply(randomID())
 	if err := b.cmds.Ping(ctx).Err(); err != nil {
 		b.closeClients()
+		if emb != nil {
+			emb.release()
+		}
 		return nil, fmt.Errorf("redis: cannot reach %s: %w", redactDSN(dsn), err)
 	}
 	return b, nil

@@ -78,3 +78,20 @@ func TestPasswordProtectedRedis(t *testing.T) {
 		t.Fatalf("Addr leaks the password: %s", b.Addr())
 	}
 }
+
+// An embedded open that fails after starting its server releases it: it
+// used to run for the rest of the process.
+func TestFailedEmbeddedOpenReleasesServer(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if be, err := (Driver{}).Open(cancelled, "embedded://127.0.0.1:0", "ns"); err == nil {
+		be.Close()
+		t.Fatal("Open with a cancelled context succeeded")
+	}
+	embeddedMu.Lock()
+	_, running := embeddeds["127.0.0.1:0"]
+	embeddedMu.Unlock()
+	if running {
+		t.Fatal("the embedded server of a failed open is still running")
+	}
+}
