@@ -10,6 +10,7 @@ package cuda
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -69,7 +70,13 @@ func Load() (*Driver, error) {
 func load() (d *Driver, err error) {
 	lib, err := purego.Dlopen(libraryName, purego.RTLD_NOW|purego.RTLD_GLOBAL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoDriver, err)
+		// dlerror is per thread: read on another one, its text is empty
+		// (1 run in 3 under -race), so the library is named here.
+		why := err.Error()
+		if why == "" {
+			why = "dlopen failed"
+		}
+		return nil, fmt.Errorf("%w: %s: %s", ErrNoDriver, libraryName, strings.TrimPrefix(why, libraryName+": "))
 	}
 	// RegisterLibFunc panics on a missing symbol: a driver too old for the
 	// _v2 entry points (CUDA < 4.0) is reported, not fatal.
