@@ -155,7 +155,7 @@ func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
 	defer p.calls.Done()
 	if req.Reset {
 		p.ResetSession(req.Session)
-		return Result{Success: true}, nil
+		return Result{Success: true, Passed: true}, nil
 	}
 	if req.Timeout <= 0 {
 		req.Timeout = p.opts.Timeout
@@ -163,15 +163,18 @@ func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
 	if !utf8.ValidString(req.Code) {
 		return Result{Stderr: "Error: code is not valid UTF-8\n", ReturnCode: 1, Failure: FailException}, nil
 	}
+	c := &call{req: req, came: time.Now()}
 	// The call's own deadline starts once it has a run slot (see admit),
-	// unless it covers the wait too.
-	ctx, cancel := context.WithCancel(ctx)
+	// unless it covers the wait too: then it counts from when the call
+	// came, so that a call that gave up waiting was queued its whole timeout.
+	var cancel context.CancelFunc
 	if req.TimeoutCoversQueue {
-		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
+		ctx, cancel = context.WithDeadline(ctx, c.came.Add(req.Timeout))
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
 	}
 	defer cancel()
 	defer context.AfterFunc(p.ctx, cancel)() // Close stops the call
-	c := &call{req: req, came: time.Now()}
 	var (
 		res Result
 		err error

@@ -561,3 +561,50 @@ func TestRefusedInputFilesLeaveNothing(t *testing.T) {
 		t.Fatalf("the shared call after refused input files: %+v", r)
 	}
 }
+
+// foreignCtx is a context the context package does not know: each context
+// made from it watches it with a goroutine of its own, which ends only when
+// the derived context is cancelled (or foreignCtx ends).
+type foreignCtx struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c foreignCtx) Done() <-chan struct{} { return c.done }
+
+func (c foreignCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// A call leaves no context behind: every context it derives from the
+// caller's is cancelled when it returns, TimeoutCoversQueue or not.
+func TestCallsLeaveNoContextBehind(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	parent := foreignCtx{ctx, make(chan struct{})}
+	defer close(parent.done)
+	run(t, p, "pass") // the pool's own goroutines started
+	before := runtime.NumGoroutine()
+	const n = 40
+	for range n {
+		for _, opts := range [][]pyexec.ExecOption{nil, {pyexec.TimeoutCoversQueue()}} {
+			if r, err := p.Execute(parent, "pass", opts...); err != nil || !r.Passed {
+				t.Fatalf("pass: %+v %v", r, err)
+			}
+		}
+	}
+	pyexec.WaitFor(t, "the calls' context goroutines to end", func() bool { return runtime.NumGoroutine() < before+n/2 })
+}
+
+// Resetting a session passes (Passed is what callers check; see Result).
+func TestSessionResetPasses(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	run(t, p, "a = 1", pyexec.InSession("s"))
+	if r, err := p.Run(ctx, pyexec.Request{Session: "s", Reset: true}); err != nil || !r.Success || !r.Passed {
+		t.Fatalf("reset: %+v %v", r, err)
+	}
+}
