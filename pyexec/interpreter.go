@@ -118,17 +118,19 @@ func (in *Interpreter) Close() error {
 	return nil
 }
 
-// Reset gives environment env a clean state for its next blocks.
+// Reset gives environment env a clean state for its next blocks. In
+// service mode, and in local mode without Persistent, every block runs in
+// the isolated model and already starts clean: there is nothing to reset,
+// and no call is made.
 func (in *Interpreter) Reset(ctx context.Context, env int) {
+	if in.handle != nil || !in.opts.Persistent {
+		return
+	}
 	in.mu.Lock()
 	old := in.sessionLocked(env)
 	in.gen[env]++
 	in.mu.Unlock()
-	if in.handle != nil {
-		registry.CallJSON[Result](ctx, in.handle, "execute", Request{Session: old, Reset: true})
-	} else if in.opts.Pool != nil {
-		in.opts.Pool.ResetSession(old)
-	}
+	in.opts.Pool.ResetSession(old)
 }
 
 func (in *Interpreter) sessionLocked(env int) string {

@@ -1,8 +1,11 @@
 package pyexec_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,3 +120,37 @@ func TestInterpreterServiceMode(t *testing.T) {
 }
 
 func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i))) }
+
+// countingExecutor stands in for the executor service: it counts the calls
+// it gets and reports each as passed.
+type countingExecutor struct{ calls atomic.Int32 }
+
+func (e *countingExecutor) Call(ctx context.Context, method string, payload []byte) ([]byte, error) {
+	e.calls.Add(1)
+	return json.Marshal(pyexec.Result{Success: true, Passed: true, Stdout: "ok\n"})
+}
+
+// In service mode every call runs in the isolated model, so resetting an
+// environment has nothing to clear on the service and costs no call.
+func TestInterpreterServiceModeResetCostsNoCall(t *testing.T) {
+	r, err := registry.Open(ctx, "memory://reset", registry.WithNamespace("reset"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	exec := &countingExecutor{}
+	if _, err := r.RegisterService(ctx, pyexec.ServiceName, exec); err != nil {
+		t.Fatal(err)
+	}
+	in, err := pyexec.NewInterpreter(ctx, pyexec.InterpreterOptions{Registry: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Reset(ctx, 0)
+	if n := exec.calls.Load(); n != 0 {
+		t.Fatalf("Reset made %d calls to the service, want none", n)
+	}
+	if m := in.Process(ctx, []string{"```python\nprint('ok')\n```"}); len(m[0]) != 1 || exec.calls.Load() != 1 {
+		t.Fatalf("a block after Reset: %+v, %d calls", m, exec.calls.Load())
+	}
+}
