@@ -105,26 +105,25 @@ end
 
 -- reap removes the hosts whose heartbeat expired (and the one leaving, if
 -- given) with everything of theirs: hosts entry, control queue, services.
--- Services whose owner is not live are dropped too, whichever host that was.
+-- Services whose owner is not live are dropped too, whichever host that was,
+-- even one already gone from HOSTS: such a spec would keep the namespace
+-- alive for good. The cost is one HGETALL of the owners and one EXISTS per
+-- distinct owner.
 local function reap(leaving)
   if leaving then redis.call('DEL', hostKey(leaving)) end
-  local any = false
   for _, id in ipairs(redis.call('SMEMBERS', HOSTS)) do
     if not alive(id) then
       redis.call('SREM', HOSTS, id)
       redis.call('DEL', hostQueue(id))
-      any = true
     end
   end
   local n = 0
-  if any then
-    local live = {}
-    local owners = redis.call('HGETALL', OWNERS)
-    for i = 1, #owners, 2 do
-      local o = owners[i+1]
-      if live[o] == nil then live[o] = alive(o) end
-      if not live[o] then dropService(owners[i]); n = n + 1 end
-    end
+  local live = {}
+  local owners = redis.call('HGETALL', OWNERS)
+  for i = 1, #owners, 2 do
+    local o = owners[i+1]
+    if live[o] == nil then live[o] = alive(o) end
+    if not live[o] then dropService(owners[i]); n = n + 1 end
   end
   tidy()
   return n

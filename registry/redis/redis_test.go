@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -71,7 +72,7 @@ func TestPasswordProtectedRedis(t *testing.T) {
 	if _, err := b.Claim(ctx, driver.Spec{Name: "x", Owner: "h"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Claim(ctx, driver.Spec{Name: "x", Owner: "h"}); !errors.Is(err, driver.ErrExists) {
+	if _, err := b.Claim(ctx, driver.Spec{Name: "x", Owner: "h", MaxConcurrency: 2}); !errors.Is(err, driver.ErrExists) {
 		t.Fatalf("second claim: %v", err)
 	}
 	if strings.Contains(b.Addr(), "s3cret") {
@@ -93,5 +94,60 @@ func TestFailedEmbeddedOpenReleasesServer(t *testing.T) {
 	embeddedMu.Unlock()
 	if running {
 		t.Fatal("the embedded server of a failed open is still running")
+	}
+}
+
+// A claim sent again by its owner (go-redis retries a command whose reply
+// was lost) succeeds with the generation it got; it used to fail with
+// ErrExists, leaving a spec that nothing served or removed.
+func TestClaimRetryIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	be, err := Driver{}.Open(ctx, "embedded://", "claim-retry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	spec := driver.Spec{Name: "s", Owner: "h", MaxConcurrency: 1}
+	first, err := be.Claim(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := be.Claim(ctx, spec)
+	if err != nil || again.Generation != first.Generation {
+		t.Fatalf("the same claim again: %+v, %v; want generation %q", again, err, first.Generation)
+	}
+	other := spec
+	other.MaxConcurrency = 2
+	if _, err := be.Claim(ctx, other); !errors.Is(err, driver.ErrExists) {
+		t.Fatalf("another claim of a held name by its owner: %v, want ErrExists", err)
+	}
+}
+
+// Reap drops a service whose owner is dead even when that owner is no
+// longer among the hosts (it used to drop services only of hosts that died
+// during the same pass, so such a spec kept the namespace alive for good).
+func TestReapDropsServicesOfMissingOwners(t *testing.T) {
+	ctx := context.Background()
+	be, err := Driver{}.Open(ctx, "embedded://", "reap-missing-owner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	// An owner that never beat, as one reaped long ago.
+	if _, err := be.Claim(ctx, driver.Spec{Name: "orphan", Owner: "gone", MaxConcurrency: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Reap(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := be.(*backend)
+	if held, err := b.cmds.HExists(ctx, b.keys.prefix+keyOwners, "orphan").Result(); err != nil || held {
+		t.Fatalf("after Reap, the orphan's owner entry is still there (%v)", err)
 	}
 }

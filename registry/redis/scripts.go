@@ -11,10 +11,15 @@ import (
 func script(body string) *goredis.Script { return goredis.NewScript(luaPrelude + body) }
 
 // claim: KEYS +queue; ARGV +name spec owner newgen. Returns the generation,
-// or nil when a live owner holds the name.
+// or nil when a live owner holds the name. The same claim again (same owner,
+// same spec) returns the generation it got: go-redis retries a command whose
+// reply was lost, and that retry must not orphan the claim it made.
 var claimScript = script(`
 local name, spec, owner = ARGV[2], ARGV[3], ARGV[4]
 local old = redis.call('HGET', OWNERS, name)
+if old == owner and redis.call('HGET', SPECS, name) == spec then
+  return redis.call('HGET', GENS, name)
+end
 if old and (old == owner or alive(old)) then return false end
 local gen = redis.call('GET', GEN)
 if not gen then gen = ARGV[5]; redis.call('SET', GEN, gen) end
