@@ -69,16 +69,6 @@ func embeddedOptions(addr string) options {
 	}
 }
 
-// newClient makes a go-redis UniversalClient from a redis:// or rediss://
-// DSN; see Driver for the forms accepted.
-func newClient(dsn string) (goredis.UniversalClient, error) {
-	o, err := parseDSN(dsn)
-	if err != nil {
-		return nil, err
-	}
-	return goredis.NewUniversalClient(o.client()), nil
-}
-
 func parseDSN(dsn string) (options, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
@@ -101,17 +91,38 @@ func parseDSN(dsn string) (options, error) {
 	if err != nil {
 		return options{}, fmt.Errorf("redis: bad DSN %s: %w", redactDSN(dsn), err)
 	}
+	// Every option goredis.ParseURL reads, so none is accepted and dropped;
+	// it rejects the ones it does not know.
 	uo := goredis.UniversalOptions{
-		Addrs:        append([]string{o.Addr}, extra...),
-		MasterName:   master,
-		DB:           o.DB,
-		Username:     o.Username,
-		Password:     o.Password,
-		Protocol:     2,
-		PoolSize:     o.PoolSize,
-		DialTimeout:  o.DialTimeout,
-		ReadTimeout:  o.ReadTimeout,
-		WriteTimeout: o.WriteTimeout,
+		Addrs:                   append([]string{o.Addr}, extra...),
+		MasterName:              master,
+		DB:                      o.DB,
+		Username:                o.Username,
+		Password:                o.Password,
+		Protocol:                o.Protocol,
+		ClientName:              o.ClientName,
+		MaxRetries:              o.MaxRetries,
+		MinRetryBackoff:         o.MinRetryBackoff,
+		MaxRetryBackoff:         o.MaxRetryBackoff,
+		DialTimeout:             o.DialTimeout,
+		ReadTimeout:             o.ReadTimeout,
+		WriteTimeout:            o.WriteTimeout,
+		PoolFIFO:                o.PoolFIFO,
+		PoolSize:                o.PoolSize,
+		PoolTimeout:             o.PoolTimeout,
+		MinIdleConns:            o.MinIdleConns,
+		MaxIdleConns:            o.MaxIdleConns,
+		MaxActiveConns:          o.MaxActiveConns,
+		MaxConcurrentDials:      o.MaxConcurrentDials,
+		PipelinePoolSize:        o.PipelinePoolSize,
+		PipelineReadBufferSize:  o.PipelineReadBufferSize,
+		PipelineWriteBufferSize: o.PipelineWriteBufferSize,
+		ConnMaxIdleTime:         o.ConnMaxIdleTime,
+		ConnMaxLifetime:         o.ConnMaxLifetime,
+		ConnMaxLifetimeJitter:   o.ConnMaxLifetimeJitter,
+	}
+	if !q.Has("protocol") {
+		uo.Protocol = 2
 	}
 	if o.TLSConfig != nil {
 		uo.TLSConfig = o.TLSConfig.Clone()

@@ -40,6 +40,20 @@ func TestDSNOptions(t *testing.T) {
 			t.Errorf("%s: liveness pool %d", c.dsn, o.liveness().PoolSize)
 		}
 	}
+	// go-redis's own options reach the clients too (they were parsed and
+	// dropped).
+	o, err := parseDSN("redis://h:1?max_retries=7&pool_timeout=3s&min_idle_conns=2&max_idle_conns=4&conn_max_idle_time=1m&conn_max_lifetime=1h&client_name=svc&protocol=3&dial_timeout=2s&read_timeout=4s&write_timeout=5s&pool_fifo=true&max_active_conns=9&min_retry_backoff=10ms&max_retry_backoff=20ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := o.client()
+	got := fmt.Sprintln(u.MaxRetries, u.PoolTimeout, u.MinIdleConns, u.MaxIdleConns, u.ConnMaxIdleTime, u.ConnMaxLifetime, u.ClientName, u.Protocol, u.DialTimeout, u.ReadTimeout, u.WriteTimeout, u.PoolFIFO, u.MaxActiveConns, u.MinRetryBackoff, u.MaxRetryBackoff)
+	if want := "7 3s 2 4 1m0s 1h0m0s svc 3 2s 4s 5s true 9 10ms 20ms\n"; got != want {
+		t.Errorf("go-redis options: got %s, want %s", got, want)
+	}
+	if p, _ := parseDSN("redis://h:1"); p.client().Protocol != 2 {
+		t.Errorf("default protocol %d, want 2", p.client().Protocol)
+	}
 	for _, bad := range []string{"redis://h:1?reply_ttl=-1s", "redis://h:1?reply_ttl=soon", "redis://h:1?bogus=1"} {
 		if _, err := parseDSN(bad); err == nil {
 			t.Errorf("%s accepted", bad)

@@ -151,3 +151,13 @@ func TestReapDropsServicesOfMissingOwners(t *testing.T) {
 		t.Fatalf("after Reap, the orphan's owner entry is still there (%v)", err)
 	}
 }
+
+// newClient makes a go-redis UniversalClient from a redis:// or rediss://
+// DSN; see Driver for the forms accepted.
+func newClient(dsn string) (goredis.UniversalClient, error) {
+	o, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return goredis.NewUniversalClient(o.client()), nil
+}
