@@ -62,7 +62,6 @@ func (k keys) reply(caller string) string { return k.prefix + replyPrefix + call
 func (k keys) events() string             { return k.prefix + keyEvents }
 func (k keys) blobs() string              { return k.prefix + keyBlobs }
 func (k keys) kv() string                 { return k.prefix + keyKV }
-func (k keys) scan() string               { return k.prefix + "*" }
 func (k keys) script(extra ...string) []string {
 	// The keys every script gets first, in the order luaPrelude names them.
 	return append([]string{k.prefix + keySpecs, k.prefix + keyOwners, k.prefix + keyGens, k.prefix + keyGen, k.prefix + keyHosts}, extra...)
