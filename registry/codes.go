@@ -25,7 +25,9 @@ var errorCodes = []struct {
 	{"host_gone", ErrHostGone, true},
 	{"method", ErrUnknownMethod, true},
 	{"invalid", ErrInvalid, true},
-	{"lost", ErrLost, true},
+	// Not "lost": the redis backend's sweeper marks a vanished request
+	// with that code, and a service's own ErrLost is not one of those.
+	{"call_lost", ErrLost, true},
 	{"closed", ErrClosed, true},
 	{"exists", ErrExists, false},
 	{"factory", ErrUnknownFactory, false},

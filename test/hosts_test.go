@@ -358,3 +358,25 @@ func TestCallInFlightDuringRedisRestart(t *testing.T) {
 		return code == 0
 	})
 }
+
+// A call still queued when the namespace is reset fails with ErrLost, as the
+// docs say; it used to fail with ErrHostGone ("stopped heartbeating") after
+// a second, the liveness check taking the missing service for a dead owner.
+func TestQueuedCallLostOnReset(t *testing.T) {
+	rs := testredis.Start(t)
+	url := rs.URL()
+	g := serveGate(t, url, "lost", registry.WithMaxConcurrency(1))
+	running := cliAsync(t, url, "lost", "call", "gate", "wait", "--timeout", "30s")
+	<-g.started
+	queued := cliAsync(t, url, "lost", "call", "gate", "wait", "--timeout", "30s")
+	queue := "sandhost:{lost}:q:svc:gate"
+	waitFor(t, 10*time.Second, "the second call to be queued", func() bool {
+		return rs.Client().XLen(context.Background(), queue).Val() == 2
+	})
+	mustCLI(t, url, "lost", "reset")
+	r := <-queued
+	if r.code == 0 || !strings.Contains(r.e, "call lost") || strings.Contains(r.e, "heartbeating") {
+		t.Fatalf("queued call across a reset: exit %d, %q; want ErrLost", r.code, r.e)
+	}
+	<-running
+}
