@@ -4,17 +4,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/sandhost/sandhost/internal/bytesize"
+	"github.com/sandhost/sandhost/internal/wire"
 	"github.com/sandhost/sandhost/registry"
 )
 
 // Args are the constructor arguments of the "wasm" factory. Module or
 // ModuleSHA256 names the module; the rest is Extism's manifest and the
-// service's shape. On the wire durations and sizes are strings with their
-// unit ("5s", "64MiB"), as everywhere in sandhost.
+// service's shape. In Go, times are time.Duration and sizes bytes; on the
+// wire they are sandhost's one form ("5s" or seconds, "64MiB" or bytes).
 type Args struct {
 	// Module is the module's bytes (base64 in JSON). Prefer ModuleSHA256
 	// for anything but small modules: args travel with every spec read.
@@ -24,10 +25,11 @@ type Args struct {
 	ModuleSHA256 string `json:"module_sha256,omitempty"`
 	// Config is the manifest's config map (pdk.GetConfig in the guest).
 	Config map[string]string `json:"config,omitempty"`
-	// Memory limits each instance's memory (default "256MiB").
-	Memory string `json:"memory,omitempty"`
+	// Memory limits each instance's memory in bytes, 64 KiB to 4 GiB
+	// (default 256 MiB).
+	Memory int64 `json:"-"`
 	// Timeout limits each call (default none: the caller's deadline).
-	Timeout string `json:"timeout,omitempty"`
+	Timeout time.Duration `json:"-"`
 	// AllowedPaths maps host directories to guest paths ("ro:" before the
 	// host path: read-only). None by default: the guest sees no file.
 	AllowedPaths map[string]string `json:"allowed_paths,omitempty"`
@@ -55,21 +57,17 @@ type settings struct {
 
 func (a Args) settings() (settings, error) {
 	s := settings{memory: DefaultMemory}
-	if a.Memory != "" {
-		n, err := bytesize.Parse(a.Memory)
+	if a.Memory != 0 {
 		// wasm32 addresses 4 GiB at most (wazero panics beyond it).
-		if err != nil || n < 1<<16 || n > maxMemory {
-			return s, fmt.Errorf("%w: memory %q: want a size from 64KiB to 4GiB such as \"64MiB\"", registry.ErrInvalid, a.Memory)
+		if a.Memory < 1<<16 || a.Memory > maxMemory {
+			return s, fmt.Errorf("%w: memory %s: want a size from 64KiB to 4GiB such as \"64MiB\"", registry.ErrInvalid, wire.FormatSize(a.Memory))
 		}
-		s.memory = n
+		s.memory = a.Memory
 	}
-	if a.Timeout != "" {
-		d, err := time.ParseDuration(a.Timeout)
-		if err != nil || d <= 0 {
-			return s, fmt.Errorf("%w: timeout %q: want a positive duration such as \"5s\"", registry.ErrInvalid, a.Timeout)
-		}
-		s.timeout = d
+	if a.Timeout < 0 {
+		return s, fmt.Errorf("%w: timeout %v: want a positive duration such as \"5s\"", registry.ErrInvalid, a.Timeout)
 	}
+	s.timeout = a.Timeout
 	if a.Instances < 0 {
 		return s, fmt.Errorf("%w: instances %d is negative", registry.ErrInvalid, a.Instances)
 	}
@@ -115,4 +113,29 @@ func Store(ctx context.Context, reg *registry.Registry, module []byte) (Args, er
 		return Args{}, fmt.Errorf("wasm: store module: %w", err)
 	}
 	return Args{ModuleSHA256: sum}, nil
+}
+
+// MarshalJSON writes Args in the wire form.
+func (a Args) MarshalJSON() ([]byte, error) {
+	type plain Args
+	return json.Marshal(struct {
+		plain
+		Memory  wire.Size     `json:"memory,omitempty"`
+		Timeout wire.Duration `json:"timeout,omitempty"`
+	}{plain(a), wire.Size(a.Memory), wire.Duration(a.Timeout)})
+}
+
+// UnmarshalJSON reads Args from the wire form.
+func (a *Args) UnmarshalJSON(b []byte) error {
+	type plain Args
+	w := struct {
+		*plain
+		Memory  wire.Size     `json:"memory"`
+		Timeout wire.Duration `json:"timeout"`
+	}{plain: (*plain)(a)}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	a.Memory, a.Timeout = int64(w.Memory), time.Duration(w.Timeout)
+	return nil
 }

@@ -18,7 +18,7 @@ func TestFailuresReplaceInstance(t *testing.T) {
 	// Go's runtime collects a few times before it gives up on memory: a
 	// second or more under -race, hence the generous timeout (the loop is
 	// stopped by the caller's deadline instead).
-	p := newPlugin(t, misbehaveSrc, wasm.Args{Timeout: "1m", Memory: "32MiB", Instances: 1})
+	p := newPlugin(t, misbehaveSrc, wasm.Args{Timeout: time.Minute, Memory: 32 << 20, Instances: 1})
 	for _, c := range []struct {
 		fn       string
 		deadline time.Duration
@@ -58,7 +58,7 @@ func TestFailuresReplaceInstance(t *testing.T) {
 // The plugin's own timeout stops a loop as the caller's deadline does,
 // and says so.
 func TestPluginTimeout(t *testing.T) {
-	p := newPlugin(t, misbehaveSrc, wasm.Args{Timeout: "300ms"})
+	p := newPlugin(t, misbehaveSrc, wasm.Args{Timeout: 300 * time.Millisecond})
 	_, err := p.Call(context.Background(), "loop", nil)
 	if !errors.Is(err, wasm.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "plugin timeout 300ms") {
 		t.Fatalf("loop past the plugin's timeout: %v, want ErrTimeout, context.DeadlineExceeded and the timeout", err)
@@ -92,7 +92,7 @@ func TestHostCall(t *testing.T) {
 	if err != nil || string(out) != "[104,105]" {
 		t.Fatalf("plugin calling tok.encode = %q, %v", out, err)
 	}
-	waiter := register(t, reg, "waiter", misbehaveSrc, wasm.Args{Timeout: "300ms", Config: map[string]string{"service": "stuck", "method": "x"}})
+	waiter := register(t, reg, "waiter", misbehaveSrc, wasm.Args{Timeout: 300 * time.Millisecond, Config: map[string]string{"service": "stuck", "method": "x"}})
 	callCtx, cancel := context.WithTimeout(ctx, time.Minute) // the test's bound, far beyond the plugin's
 	defer cancel()
 	if _, err := waiter.Call(callCtx, "call", nil); !errors.Is(err, wasm.ErrTimeout) {

@@ -2,6 +2,7 @@ package wasm_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -167,8 +168,9 @@ func TestMemoryOverFourGiBIsInvalid(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range []string{"8GiB", "4GiB"} {
-		stored.Memory = m
-		_, err = reg.Register(ctx, "c"+m, wasm.FactoryName, registry.WithArgs(stored))
+		// The wire form, as `host register --args` sends it.
+		args, _ := json.Marshal(map[string]any{"module_sha256": stored.ModuleSHA256, "memory": m})
+		_, err = reg.Register(ctx, "c"+m, wasm.FactoryName, registry.WithArgs(json.RawMessage(args)))
 		if m == "8GiB" && !errors.Is(err, registry.ErrInvalid) {
 			t.Fatalf("memory %s: %v, want ErrInvalid", m, err)
 		}
