@@ -78,6 +78,11 @@ func (r *Registry) ownerGone(ctx context.Context, owner, service string) error {
 	if service != "" {
 		sp, err := r.be.Lookup(ctx, service)
 		if errors.Is(err, ErrNotFound) {
+			// Gone with its host (reaped) or by a reset: the owner the
+			// call was sent to tells which.
+			if alive, err := r.be.HostAlive(ctx, owner); err == nil && !alive {
+				return fmt.Errorf("%w: host %s stopped heartbeating", ErrHostGone, owner)
+			}
 			return fmt.Errorf("%w: service %q is no longer registered (namespace reset?)", ErrLost, service)
 		}
 		if err != nil {
