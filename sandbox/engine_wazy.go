@@ -52,13 +52,16 @@ type wazyCompiled struct {
 	cm wazy.CompiledModule
 }
 
-func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper) (instance, error) {
+func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper, br *bridge) (instance, error) {
 	fsc := wazy.NewFSConfig()
 	for _, m := range ic.Mounts {
 		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
 	}
 	if ic.Scratch != nil {
 		fsc = fsc.WithSysFSMount(newWazyScratchFS(ic.Scratch), "/tmp")
+	}
+	if br != nil {
+		fsc = fsc.WithSysFSMount(newWazyBridgeFS(br), BridgeDir)
 	}
 	mc := wazy.NewModuleConfig().
 		WithName(""). // anonymous: many instances of one module coexist

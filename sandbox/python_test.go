@@ -109,6 +109,7 @@ type pyOpts struct {
 	scratch   *sandbox.Scratch // /tmp, if any
 	started   func()           // called when the guest writes "started" to fd 1
 	outputCap int              // InstanceConfig.OutputCap
+	bridge    sandbox.Bridge   // InstanceConfig.Bridge
 	// ended is called with the instance of a guest that exited with 0,
 	// before it is closed (which removes its /tmp).
 	ended func(*sandbox.Instance)
@@ -133,6 +134,7 @@ func runPython(ctx context.Context, t *testing.T, mod *sandbox.Module, code stri
 		OutputCap: o.outputCap,
 		Start:     []string{"_start"},
 		Scratch:   o.scratch,
+		Bridge:    o.bridge,
 	})
 	if in != nil {
 		if o.ended != nil {

@@ -2,8 +2,9 @@
 // per engine and memory-limit class with an on-disk compilation cache, a
 // memory limit per instance, deadlines that stop guest code (even a
 // loop inside C), read-only mounts and nothing else of the host (no other
-// files, no network, no inherited environment), and stdout/stderr captured
-// with byte caps.
+// files, no network, no inherited environment), stdout/stderr captured
+// with byte caps, and, where the host gives one, a bridge file through which
+// the guest asks the host while it runs (Bridge).
 //
 // Two engines run guests: "wazy" (the default: it stops guest code at a
 // deadline always, at no cost) and "wazero" (with close-on-context-done, which
@@ -199,6 +200,9 @@ type InstanceConfig struct {
 	// Snapshot, when set, is the instance's initial memory, mapped
 	// copy-on-write (give no Start functions: the image is past them).
 	Snapshot *Snapshot
+	// Bridge, when set, answers the guest's requests at /dev/sandhost
+	// while a call runs (see Bridge).
+	Bridge Bridge
 }
 
 // Instance is one guest. It is not safe for concurrent use.
@@ -206,6 +210,7 @@ type Instance struct {
 	inst           instance
 	scratch        *Scratch
 	sleep          *sleeper
+	bridge         *bridge       // nil without InstanceConfig.Bridge
 	stdout, stderr *cappedWriter // with InstanceConfig.OutputCap
 }
 
@@ -231,7 +236,10 @@ func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance,
 	sl := &sleeper{}
 	sl.set(ctx.Done())
 	defer sl.set(nil)
-	in, err := m.cm.instantiate(ctx, ic, sl)
+	br := newBridge(ic.Bridge)
+	br.set(ctx)
+	defer br.set(nil)
+	in, err := m.cm.instantiate(ctx, ic, sl, br)
 	// As in Call: start functions that ran past ctx's end were stopped or
 	// had their sleeps cut short, whatever they returned.
 	if ctx.Err() != nil && len(ic.Start) > 0 {
@@ -246,7 +254,7 @@ func (m *Module) Instantiate(ctx context.Context, ic InstanceConfig) (*Instance,
 		}
 		return nil, fmt.Errorf("sandbox: instantiate: %w", err)
 	}
-	return &Instance{inst: in, scratch: ic.Scratch, sleep: sl, stdout: stdout, stderr: stderr}, nil
+	return &Instance{inst: in, scratch: ic.Scratch, sleep: sl, bridge: br, stdout: stdout, stderr: stderr}, nil
 }
 
 // Output is what the guest wrote to one file descriptor, up to the cap.
@@ -272,6 +280,10 @@ func (i *Instance) TakeOutput() (stdout, stderr Output) {
 func (i *Instance) Call(ctx context.Context, fn string, args ...uint64) ([]uint64, error) {
 	i.sleep.set(ctx.Done())
 	defer i.sleep.set(nil)
+	if i.bridge != nil {
+		i.bridge.set(ctx)
+		defer i.bridge.set(nil)
+	}
 	res, err := i.inst.call(ctx, fn, args...)
 	// A call that returns after its deadline counts as stopped too: its
 	// sleeps were cut short, so what it computed cannot be trusted.
@@ -333,7 +345,7 @@ type engine interface {
 }
 
 type compiled interface {
-	instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper) (instance, error)
+	instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper, br *bridge) (instance, error)
 }
 
 type instance interface {

@@ -54,13 +54,16 @@ type wazeroCompiled struct {
 	cm wazero.CompiledModule
 }
 
-func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper) (instance, error) {
+func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper, br *bridge) (instance, error) {
 	fsc := wazero.NewFSConfig()
 	for _, m := range ic.Mounts {
 		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
 	}
 	if ic.Scratch != nil {
 		fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazeroScratchFS(ic.Scratch), "/tmp")
+	}
+	if br != nil {
+		fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazeroBridgeFS(br), BridgeDir)
 	}
 	mc := wazero.NewModuleConfig().
 		WithName(""). // anonymous: many instances of one module coexist

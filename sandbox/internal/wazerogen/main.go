@@ -83,9 +83,24 @@ var variants = []variant{
 	"github.com/tetratelabs/wazero/experimental"
 	wsysfs "github.com/tetratelabs/wazero/experimental/sysfs"
 `},
-			{`fsc = fsc.WithSysFSMount(`, `fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(`},
+			{`fsc = fsc.WithSysFSMount(newWazyScratchFS(`, `fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazyScratchFS(`},
+			{`fsc = fsc.WithSysFSMount(newWazyBridgeFS(`, `fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazyBridgeFS(`},
 			{`api.WithMemoryAllocator(ctx, api.MemoryAllocatorFunc(func(_, max uint64) api.LinearMemory {`,
 				`experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {`},
+		},
+	},
+	{
+		src: "bridge_wazy.go", dst: "zbridge_wazero.go",
+		imports: map[string]string{
+			"github.com/samyfodil/wazy/sys": "github.com/tetratelabs/wazero/experimental/sys",
+		},
+		edits: []edit{
+			// wazero's stat record is in its non-experimental sys package.
+			{`wsys "github.com/tetratelabs/wazero/experimental/sys"
+`, `wsys "github.com/tetratelabs/wazero/experimental/sys"
+	wstat "github.com/tetratelabs/wazero/sys"
+`},
+			{`type wazyStat = wsys.Stat_t`, `type wazyStat = wstat.Stat_t`},
 		},
 	},
 	{
