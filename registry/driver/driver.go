@@ -130,6 +130,8 @@ type Backend interface {
 	// the spec with its Generation set, or ErrExists if the name is taken
 	// by a live owner.
 	Claim(ctx context.Context, spec Spec) (Spec, error)
+	// Release removes the service if owner owns it (any owner if empty).
+	Release(ctx context.Context, name, owner string) error
 	// Lookup returns the live spec of name or ErrNotFound.
 	Lookup(ctx context.Context, name string) (Spec, error)
 	// List returns all live specs, in no particular order.

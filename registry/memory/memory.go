@@ -131,6 +131,16 @@ func (b *backend) Claim(_ context.Context, spec driver.Spec) (driver.Spec, error
 	return spec, nil
 }
 
+func (b *backend) Release(_ context.Context, name, owner string) error {
+	s := b.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sp, ok := s.specs[name]; ok && (owner == "" || sp.Owner == owner) {
+		s.removeLocked(name)
+	}
+	return nil
+}
+
 func (b *backend) Lookup(_ context.Context, name string) (driver.Spec, error) {
 	s := b.s
 	s.mu.Lock()

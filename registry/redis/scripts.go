@@ -32,6 +32,15 @@ publish('c:'..name)
 return gen
 `)
 
+// release: ARGV +name owner(or ""). Removes the service if owner owns it.
+var releaseScript = script(`
+local o = redis.call('HGET', OWNERS, ARGV[2])
+if not o or (ARGV[3] ~= '' and o ~= ARGV[3]) then return 0 end
+dropService(ARGV[2])
+tidy()
+return 1
+`)
+
 // lookup: ARGV +name. Returns the spec of a live service; a dead owner
 // found on the way is reaped.
 var lookupScript = script(`

@@ -40,6 +40,13 @@ func (b *backend) Claim(ctx context.Context, spec driver.Spec) (driver.Spec, err
 	return spec, nil
 }
 
+func (b *backend) Release(ctx context.Context, name, owner string) error {
+	if err := b.run(ctx, b.cmds, releaseScript, nil, name, owner).Err(); err != nil {
+		return fmt.Errorf("redis: release %q: %w", name, err)
+	}
+	return nil
+}
+
 func (b *backend) Lookup(ctx context.Context, name string) (driver.Spec, error) {
 	s, err := b.run(ctx, b.cmds, lookupScript, nil, name).Text()
 	if errors.Is(err, goredis.Nil) {
