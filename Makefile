@@ -4,15 +4,21 @@ GO      ?= go
 BIN     := bin
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run test build bench vet fmt deps clean python-wasm
+.PHONY: run test build bench vet fmt deps clean python-wasm python-packages
 
-run: build python-wasm
+run: build python-wasm python-packages
 	$(BIN)/host demo
 
 # python-wasm builds CPython for wasm32-wasi from Debian's sources (about 6
 # minutes the first time, instant when ~/.cache/sandhost has this recipe).
 python-wasm:
 	@bash wasm/python/build.sh
+
+# python-packages fetches the pure-Python packages of wasm/python/packages.txt
+# (sympy, mpmath) from Debian and compiles their .pyc with that CPython
+# (cached under ~/.cache/sandhost, keyed by the list and the CPython build).
+python-packages: python-wasm
+	@bash wasm/python/packages.sh
 
 build:
 	@mkdir -p $(BIN)
@@ -27,13 +33,13 @@ deps:
 	@{ command -v clang-19 && command -v wasm-ld-19; } >/dev/null || { echo "installing clang-19, lld-19"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-19 lld-19 >/dev/null; }
 
-test: deps python-wasm
+test: deps python-wasm python-packages
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...  # -count=1: never a cached result (test/ builds bin/host itself)
 	$(GO) test -count=1 -run '^$$$$' -bench . -benchtime 1x ./...  # benchmarks still run
 
-bench: deps python-wasm
+bench: deps python-wasm python-packages
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
 
 clean:
