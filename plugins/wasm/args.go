@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -125,7 +126,8 @@ func (a Args) MarshalJSON() ([]byte, error) {
 	}{plain(a), wire.Size(a.Memory), wire.Duration(a.Timeout)})
 }
 
-// UnmarshalJSON reads Args from the wire form.
+// UnmarshalJSON reads Args from the wire form. An unknown field is an
+// error, as the registry's factories decode args.
 func (a *Args) UnmarshalJSON(b []byte) error {
 	type plain Args
 	w := struct {
@@ -133,7 +135,11 @@ func (a *Args) UnmarshalJSON(b []byte) error {
 		Memory  wire.Size     `json:"memory"`
 		Timeout wire.Duration `json:"timeout"`
 	}{plain: (*plain)(a)}
-	if err := json.Unmarshal(b, &w); err != nil {
+	// The decoder's strictness does not reach a custom unmarshaler: ask
+	// for it again here.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
 		return err
 	}
 	a.Memory, a.Timeout = int64(w.Memory), time.Duration(w.Timeout)
