@@ -19,7 +19,7 @@ type interp struct {
 // instanceConfig is the same for every instance of a pool (mount order
 // included), as a snapshot restored into an instance requires.
 func (p *Pool) instanceConfig(start ...string) (sandbox.InstanceConfig, error) {
-	mounts := append([]sandbox.Mount{{HostDir: p.art.Stdlib, GuestPath: p.art.GuestStdlib}}, p.opts.Mounts...)
+	mounts := append(p.art.mounts(), p.opts.Mounts...)
 	scratch, err := sandbox.NewScratch(p.opts.ScratchSize)
 	if err != nil {
 		return sandbox.InstanceConfig{}, err
@@ -31,6 +31,7 @@ func (p *Pool) instanceConfig(start ...string) (sandbox.InstanceConfig, error) {
 		OutputCap: p.opts.OutputCap,
 		Start:     start,
 		Scratch:   scratch,
+		Bridge:    p.opts.Services.bridge(), // nil (no /dev/sandhost) unless the code may call services
 	}, nil
 }
 

@@ -17,10 +17,13 @@ type Options struct {
 	FileCap     int64           // per output file returned, bytes (default 8 MiB)
 	Mounts      []sandbox.Mount // host directories mounted read-only in every interpreter
 	PythonDir   string          // where python.wasm is (see FindArtefacts)
+	PackagesDir string          // the third-party packages (sympy, mpmath; see FindPackages), on by default when built
+	NoPackages  bool            // mount no third-party packages (nor the ctypes stand-in among them)
 	Engine      string          // sandbox engine (default sandbox.DefaultEngine)
 	MaxSessions int             // live sessions kept (default 64; the least recently used goes)
 	Spares      int             // clean interpreters kept ready for replacements, sessions and fresh calls (default 1)
 	SessionIdle time.Duration   // idle sessions are closed after this (default 10 min)
+	Services    *Services       // services the code may call with `import sandhost` (AllowServices; default none)
 	Logger      *slog.Logger
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/sandhost/sandhost/sandbox"
 )
 
 // The host↔harness protocol, described here once. The C side is
@@ -51,6 +53,31 @@ import (
 //	            would see (the interpreter must be replaced)
 //	u32 n       then n bytes of stdout (UTF-8, cut at a character boundary)
 //	u32 m       then m bytes of stderr
+//
+// A pool whose code may call services (Options.Services) gives each
+// interpreter the sandbox's bridge file, /dev/sandhost (sandbox.Bridge); the
+// harness then installs the module sandhost, and sandhost.call opens the
+// file, writes one request and reads its answer while the code runs. A
+// request is, little-endian (struct format callHeader, then the bytes):
+//
+//	u32 s       then s bytes: the service's name (UTF-8)
+//	u32 m       then m bytes: the method's name
+//	i64 timeout this request's own timeout in nanoseconds (0: none; the
+//	            call's deadline applies either way)
+//	            then the rest: the arguments, JSON
+//
+// and its answer (struct format answerHeader):
+//
+//	i32 status  answerOK (the result, JSON), answerRaw (the result, bytes
+//	            that are not JSON), answerRefused (the service is not on the
+//	            pool's list: nothing left the sandbox), answerNotFound (no
+//	            such service or method), answerFailed (the service's own
+//	            error, or a request the host could not read), answerTimeout
+//	            (the request's timeout, or the service's, passed)
+//	u32 n       then n bytes: the result, or the reason
+//
+// When the call's own deadline passes, no answer comes: the write fails
+// and the guest is stopped (failure "timeout").
 const (
 	exportInit   = "sandhost_init"
 	exportAlloc  = "sandhost_alloc"
@@ -68,6 +95,21 @@ const (
 	// cap (the C side passes the u32 through unchanged).
 	execIsolate = 1 << 31
 	capMask     = execIsolate - 1
+
+	callHeader   = "<IIq" // service length, method length, timeout (ns)
+	answerHeader = "<iI"  // status, length
+)
+
+// answerStatus is how a bridged request ended, as the harness reads it.
+type answerStatus int32
+
+const (
+	answerOK answerStatus = iota
+	answerRaw
+	answerRefused
+	answerNotFound
+	answerFailed
+	answerTimeout
 )
 
 // resultKind is how the code ended, as the harness reports it.
@@ -89,8 +131,12 @@ var harnessSource = []byte(fmt.Sprintf("# Sent by the host: the protocol's const
 	"_KIND_OK, _KIND_EXCEPTION, _KIND_EXIT, _KIND_MEMORY = %d, %d, %d, %d\n"+
 	"_FLAG_STDOUT_CUT, _FLAG_STDERR_CUT, _FLAG_LEAKED = %d, %d, %d\n"+
 	"_EXEC_ISOLATE = %d\n"+
-	"_RESULT_HEADER = %q\n",
-	resultOK, resultException, resultExit, resultMemory, flagStdoutCut, flagStderrCut, flagLeaked, execIsolate, resultHeader) + harness)
+	"_RESULT_HEADER = %q\n"+
+	"_BRIDGE_PATH, _CALL_HEADER, _ANSWER_HEADER = %q, %q, %q\n"+
+	"_ANSWER_OK, _ANSWER_RAW, _ANSWER_REFUSED, _ANSWER_NOT_FOUND, _ANSWER_FAILED, _ANSWER_TIMEOUT = %d, %d, %d, %d, %d, %d\n",
+	resultOK, resultException, resultExit, resultMemory, flagStdoutCut, flagStderrCut, flagLeaked, execIsolate, resultHeader,
+	sandbox.BridgeDir+"/"+sandbox.BridgeName, callHeader, answerHeader,
+	answerOK, answerRaw, answerRefused, answerNotFound, answerFailed, answerTimeout) + harness)
 
 // harnessResult is a result as the harness returns it.
 type harnessResult struct {
