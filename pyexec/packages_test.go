@@ -1,0 +1,127 @@
+package pyexec_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sandhost/sandhost/pyexec"
+)
+
+// packagesPool is a pool with the third-party packages of `make
+// python-packages` (make test builds them, as it builds python.wasm).
+func packagesPool(t *testing.T) *pyexec.Pool {
+	t.Helper()
+	art, err := pyexec.FindArtefacts("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site, err := pyexec.FindPackages("", art); site == "" {
+		t.Fatalf("no third-party packages for %s (%v): build them with `make python-packages`", art.Stdlib, err)
+	}
+	return newPool(t, pyexec.Options{Size: 1})
+}
+
+// sympyTimeout bounds a call that imports sympy in a fresh interpreter:
+// 0.5-0.7 s alone, several times that under -race on a loaded 2-core machine.
+const sympyTimeout = time.Minute
+
+// sympy and mpmath work in a fresh interpreter with no option: the answers
+// a math task checks (a solved equation, an integral, a symbolic
+// determinant, a factorisation, a constant to 50 digits).
+func TestSympyAndMpmathInAFreshInterpreter(t *testing.T) {
+	p := packagesPool(t)
+	code := `import sympy as sp, mpmath
+x, a, b, c, d = sp.symbols('x a b c d')
+print(sorted(sp.solve(x**2 - 5*x + 6, x)))
+print(sp.integrate(x * sp.exp(-x), (x, 0, sp.oo)), sp.integrate(sp.sin(x)**2, x))
+print(sp.factor(sp.Matrix([[a, b], [c, d]]).det()), sp.Matrix([[2, 1], [1, 3]]).det())
+print(sp.factorint(2**64 - 1))
+mpmath.mp.dps = 50
+print(mpmath.pi)
+print(mpmath.quad(lambda t: mpmath.exp(-t**2), [-mpmath.inf, mpmath.inf]) ** 2)
+`
+	want := `[2, 3]
+1 x/2 - sin(x)*cos(x)/2
+a*d - b*c 5
+{3: 1, 5: 1, 17: 1, 257: 1, 641: 1, 65537: 1, 6700417: 1}
+3.1415926535897932384626433832795028841971693993751
+3.1415926535897932384626433832795028841971693993751
+`
+	r := run(t, p, code, pyexec.Fresh(), pyexec.WithTimeout(sympyTimeout))
+	if !r.Passed || r.Stdout != want {
+		t.Fatalf("got %+v\nwant stdout:\n%s", trim(r), want)
+	}
+	// Served from the read-only mount's .pyc: nothing was compiled.
+	r = run(t, p, "import sympy, sys\nprint(sympy.__file__, sys.modules['sympy.core.basic'].__cached__)",
+		pyexec.WithTimeout(sympyTimeout))
+	if !r.Passed || !strings.HasPrefix(r.Stdout, "/usr/local/lib/python3.") || !strings.Contains(r.Stdout, "cpython-3") {
+		t.Fatalf("sympy's location: %+v", trim(r))
+	}
+}
+
+// Pure-Python code asks ctypes about C types and gets the answers of the
+// interpreter it runs in (wasm32: 4-byte long and pointers, 8-byte aligned
+// doubles), struct's included; sympy asks sizeof(c_long).
+func TestCtypesAnswersForWasm32(t *testing.T) {
+	p := packagesPool(t)
+	code := `import ctypes as C, struct
+print([C.sizeof(t) for t in (C.c_char, C.c_short, C.c_int, C.c_long, C.c_longlong, C.c_void_p, C.c_size_t, C.c_double, C.c_longdouble, C.c_wchar)])
+print(all(C.sizeof(t) == struct.calcsize(t._type_) for t in (C.c_short, C.c_int, C.c_long, C.c_longlong, C.c_void_p, C.c_double)))
+class S(C.Structure):
+    _fields_ = [('a', C.c_char), ('b', C.c_int), ('c', C.c_double), ('d', C.c_short)]
+class Packed(C.Structure):
+    _pack_ = 1
+    _fields_ = [('a', C.c_char), ('b', C.c_int)]
+class Bits(C.Structure):
+    _fields_ = [('x', C.c_int, 3), ('y', C.c_int, 30)]
+print(C.sizeof(S), C.alignment(S), [S.a.offset, S.b.offset, S.c.offset, S.d.offset], C.sizeof(Packed), C.sizeof(Bits), C.sizeof(C.c_int * 5))
+print(C.c_int(2**32 + 7).value, C.c_ubyte(-1).value, C.create_string_buffer(b'hi', 4).raw)
+from sympy.external.gmpy import LONG_MAX
+print(LONG_MAX == 2**31 - 1)
+`
+	want := "[1, 2, 4, 4, 8, 4, 4, 8, 16, 4]\nTrue\n24 8 [0, 4, 8, 16] 5 8 20\n7 255 b'hi\\x00\\x00'\nTrue\n"
+	r := run(t, p, code, pyexec.WithTimeout(sympyTimeout))
+	if !r.Passed || r.Stdout != want {
+		t.Fatalf("got %+v\nwant stdout:\n%s", trim(r), want)
+	}
+}
+
+// What would load a library, call native code or touch memory at an address
+// still fails, with ctypes importable; the interpreter stays healthy.
+func TestCtypesRunsNoNativeCode(t *testing.T) {
+	p := packagesPool(t)
+	for _, c := range []struct{ name, code, err string }{
+		{"CDLL", "ctypes.CDLL('libc.so.6').system(b'id')", "OSError"},
+		{"find_library", "ctypes.CDLL(ctypes.util.find_library('c')).system(b'id')", "Error"},
+		{"pythonapi", "ctypes.pythonapi.Py_IncRef(ctypes.py_object(1))", "AttributeError"},
+		{"program symbol", "ctypes.CDLL(None).abort()", "AttributeError"},
+		{"memmove", "ctypes.memmove(0x1000, 0x2000, 16)", "OSError"},
+		{"string_at", "ctypes.string_at(0x1000, 8)", "OSError"},
+		{"from_address", "ctypes.c_int.from_address(0x1000).value", "OSError"},
+		{"addressof", "ctypes.addressof(ctypes.c_int(1))", "OSError"},
+		{"pointer", "ctypes.pointer(ctypes.c_int(1)).contents", "OSError"},
+		{"cast", "ctypes.cast(id(1), ctypes.POINTER(ctypes.c_long))[0]", "OSError"},
+		{"function pointer", "ctypes.CFUNCTYPE(ctypes.c_int)(0x1234)()", "OSError"},
+		{"callback", "ctypes.CFUNCTYPE(ctypes.c_int)(lambda: 0)()", "OSError"},
+		{"PyObj_FromPtr", "import _ctypes; _ctypes.PyObj_FromPtr(0x1000)", "OSError"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, p, "import ctypes, ctypes.util\n"+c.code+"\nprint('ran')")
+			if r.Passed || r.Failure != pyexec.FailException || !strings.Contains(r.Stderr, c.err) || r.Stdout != "" {
+				t.Fatalf("result %+v", trim(r))
+			}
+			healthy(t, p, 2)
+		})
+	}
+}
+
+// NoPackages mounts none: no sympy, and no ctypes (as without the build).
+func TestNoPackages(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, NoPackages: true})
+	for _, code := range []string{"import sympy", "import ctypes"} {
+		if r := run(t, p, code); r.Passed || !strings.Contains(r.Stderr, "ModuleNotFoundError") {
+			t.Fatalf("%s with NoPackages: %+v", code, trim(r))
+		}
+	}
+}
