@@ -195,3 +195,43 @@ func TestAllowServicesLists(t *testing.T) {
 		t.Fatalf("Allowed() = %s", got)
 	}
 }
+
+// A python_executor registered with "services" calls them through its
+// registry: here the built-in Go tokenizer, with the tokens a direct call
+// gets; a service the args do not list is refused though it exists.
+func TestPythonServiceCallsAGoServiceThroughTheRegistry(t *testing.T) {
+	r, err := registry.Open(ctx, "memory://bridge", registry.WithNamespace("bridge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tok, err := r.Register(ctx, "tokenizer", "tokenizer", registry.WithArgs(map[string]int{"vocab_size": 50000}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Register(ctx, "counter", "value", registry.WithArgs(map[string]int{"value": 1})); err != nil {
+		t.Fatal(err)
+	}
+	py, err := r.Register(ctx, pyexec.ServiceName, pyexec.ServiceName,
+		registry.WithArgs(pyexec.ServiceArgs{PoolSize: 1, Timeout: 10 * time.Second, Services: []string{"tokenizer"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := registry.CallJSON[[]int](ctx, tok, "encode", "héllo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := registry.CallJSON[pyexec.Result](ctx, py, "execute", pyexec.Request{Code: `
+import json, sandhost
+ids = sandhost.call("tokenizer", "encode", "héllo")
+print(json.dumps(ids, separators=(",", ":")), sandhost.call("tokenizer", "decode", ids))
+try:
+    sandhost.call("counter", "get")
+except sandhost.ServiceRefused as e:
+    print("refused", e.service)
+`})
+	want, _ := json.Marshal(direct)
+	if err != nil || !res.Passed || res.Stdout != string(want)+" héllo\nrefused counter\n" {
+		t.Fatalf("execute: %+v, %v; want tokens %s", res, err, want)
+	}
+}

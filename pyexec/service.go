@@ -2,6 +2,7 @@ package pyexec
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/sandhost/sandhost/registry"
@@ -10,8 +11,9 @@ import (
 // ServiceArgs are the constructor arguments of the python_executor factory;
 // zero fields take the pool's defaults (see Options). Their JSON form is
 // {"pool_size": 32, "timeout": "10s", "memory": "256MiB", "output_cap":
-// "1MiB", "engine": "wazy", "max_sessions": 64} (durations and sizes as
-// described in wire.go; "timeout": 10 is 10 seconds, as in TorchRL).
+// "1MiB", "engine": "wazy", "max_sessions": 64, "services": ["tokenizer"]}
+// (durations and sizes as described in wire.go; "timeout": 10 is 10
+// seconds, as in TorchRL).
 type ServiceArgs struct {
 	PoolSize    int           `json:"pool_size,omitempty"`
 	Timeout     time.Duration `json:"timeout,omitempty"`      // per call
@@ -19,6 +21,9 @@ type ServiceArgs struct {
 	OutputCap   int64         `json:"output_cap,omitempty"`   // per stream, bytes
 	Engine      string        `json:"engine,omitempty"`       // sandbox engine
 	MaxSessions int           `json:"max_sessions,omitempty"` // live sessions kept
+	// Services the code may call with `import sandhost` (AllowServices),
+	// through the registry that runs the service; none by default.
+	Services []string `json:"services,omitempty"`
 }
 
 func init() {
@@ -34,14 +39,34 @@ func init() {
 const ServiceName = "python_executor"
 
 func newService(ctx context.Context, a ServiceArgs) (registry.Service, error) {
+	var services *Services
+	if len(a.Services) > 0 {
+		r := registry.HostOf(ctx)
+		if r == nil {
+			return nil, fmt.Errorf("%w: services %v: no registry to call them through", registry.ErrInvalid, a.Services)
+		}
+		services = AllowServices(registryCaller{r}, a.Services...)
+	}
 	p, err := NewPool(ctx, Options{Size: a.PoolSize, Timeout: a.Timeout, MemoryLimit: a.Memory, OutputCap: int(a.OutputCap),
-		Engine: a.Engine, MaxSessions: a.MaxSessions})
+		Engine: a.Engine, MaxSessions: a.MaxSessions, Services: services})
 	if err != nil {
 		return nil, err
 	}
 	s := &service{pool: p}
 	s.methods = registry.Methods{"execute": registry.JSONMethod(s.pool.Run)}
 	return s, nil
+}
+
+// registryCaller calls the services of the registry's namespace, wherever
+// they run, under the caller's context.
+type registryCaller struct{ r *registry.Registry }
+
+func (c registryCaller) Call(ctx context.Context, service, method string, args []byte) ([]byte, error) {
+	h, err := c.r.Get(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	return h.Call(ctx, method, args)
 }
 
 // service is the pool as a registry service: method "execute" takes a
