@@ -24,29 +24,39 @@ import (
 )
 
 // built memoises builds within one test binary.
-var built sync.Map // package dir -> []byte
+var built sync.Map // package dir and defines -> []byte
 
 // Build returns the module of the plugin in dir, a directory relative to
 // the repository root such as "plugins/wasm/examples/counter".
 func Build(tb testing.TB, dir string) []byte {
 	tb.Helper()
-	if b, ok := built.Load(dir); ok {
+	return BuildVariant(tb, dir)
+}
+
+// BuildVariant returns the module of the plugin in dir built with defines,
+// each "NAME=VALUE": a C macro (-D) for a C plugin, a string variable of
+// package main (-ldflags -X main.NAME=VALUE) for a Go plugin. Two variants
+// of one source are two versions of a plugin that answer differently.
+func BuildVariant(tb testing.TB, dir string, defines ...string) []byte {
+	tb.Helper()
+	id := strings.Join(append([]string{dir}, defines...), "\x00")
+	if b, ok := built.Load(id); ok {
 		return b.([]byte)
 	}
-	b, err := build(dir)
+	b, err := build(dir, defines)
 	if err != nil {
-		tb.Fatalf("build plugin %s: %v", dir, err)
+		tb.Fatalf("build plugin %s %v: %v", dir, defines, err)
 	}
-	built.Store(dir, b)
+	built.Store(id, b)
 	return b
 }
 
-func build(dir string) ([]byte, error) {
+func build(dir string, defines []string) ([]byte, error) {
 	root, err := repoRoot()
 	if err != nil {
 		return nil, err
 	}
-	key, err := sourceKey(root, dir)
+	key, err := sourceKey(root, dir, defines)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +68,7 @@ func build(dir string) ([]byte, error) {
 		return nil, err
 	}
 	tmp := fmt.Sprintf("%s.%d.tmp", cached, os.Getpid())
-	cmd, err := buildCommand(root, dir, tmp)
+	cmd, err := buildCommand(root, dir, tmp, defines)
 	if err != nil {
 		return nil, err
 	}
@@ -78,13 +88,21 @@ const Clang = "clang-19"
 // buildCommand is the build of the plugin in dir: clang for a directory of
 // C files, exporting the functions the sources mark with export_name, else
 // go build.
-func buildCommand(root, dir, out string) (*exec.Cmd, error) {
+func buildCommand(root, dir, out string, defines []string) (*exec.Cmd, error) {
 	cfiles, err := filepath.Glob(filepath.Join(root, dir, "*.c"))
 	if err != nil {
 		return nil, err
 	}
 	if len(cfiles) == 0 {
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./"+dir)
+		args := []string{"build", "-buildmode=c-shared", "-trimpath", "-o", out}
+		if len(defines) > 0 {
+			var x []string
+			for _, d := range defines {
+				x = append(x, "-X", "main."+d)
+			}
+			args = append(args, "-ldflags="+strings.Join(x, " "))
+		}
+		cmd := exec.Command("go", append(args, "./"+dir)...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 		return cmd, nil
@@ -92,7 +110,11 @@ func buildCommand(root, dir, out string) (*exec.Cmd, error) {
 	if _, err := exec.LookPath(Clang); err != nil {
 		return nil, fmt.Errorf("C plugins need %s (apt-get install clang-19 lld-19, or run `make test`): %w", Clang, err)
 	}
-	args := append([]string{"--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-o", out}, cfiles...)
+	args := []string{"--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", "-o", out}
+	for _, d := range defines {
+		args = append(args, "-D"+d)
+	}
+	args = append(args, cfiles...)
 	return exec.Command(Clang, args...), nil
 }
 
@@ -106,10 +128,11 @@ func repoRoot() (string, error) {
 }
 
 // sourceKey hashes what the build reads: the plugin's sources, the guest
-// package, go.mod and go.sum, and the toolchain's version.
-func sourceKey(root, dir string) (string, error) {
+// package, go.mod and go.sum, the toolchain's version and the defines.
+func sourceKey(root, dir string, defines []string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintln(h, runtime.Version(), Clang)
+	fmt.Fprintf(h, "%q\n", defines)
 	var files []string
 	for _, d := range []string{dir, "plugins/wasm/guest"} {
 		for _, ext := range []string{"*.go", "*.c"} {
