@@ -101,6 +101,7 @@ func (p *Pool) start(ctx context.Context) error {
 			p.opts.Logger.Warn("no data-less module variant; snapshot instances re-map their data pages", "err", err)
 			p.modNoData = nil
 		}
+		p.learnPrefault(ctx)
 		// Every interpreter a clone, the first one too, so that all of
 		// them have memory the sandbox manages (per-call memory limits).
 		first.close()

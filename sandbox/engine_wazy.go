@@ -112,6 +112,8 @@ func (i *wazyInstance) restoreSnapshot() error {
 	return i.cow.remap()
 }
 
+func (i *wazyInstance) snapshotMemory() *cowMemory { return i.cow }
+
 func (i *wazyInstance) setMemoryLimit(bytes int64) error {
 	if i.cow == nil {
 		return ErrNoSnapshot

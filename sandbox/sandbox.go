@@ -355,6 +355,7 @@ type instance interface {
 	memSize() uint32
 	grow(pages uint32) bool
 	restoreSnapshot() error
+	snapshotMemory() *cowMemory // nil unless made from a snapshot
 	setMemoryLimit(bytes int64) error
 	close(ctx context.Context) error
 }

@@ -14,8 +14,9 @@ import (
 // maps it privately, so an idle instance costs only the pages it has
 // written, and starting one copies nothing.
 type Snapshot struct {
-	f    *os.File // memfd or unlinked file; kept referenced (its finalizer would close the fd)
-	size uint64
+	f        *os.File // memfd or unlinked file; kept referenced (its finalizer would close the fd)
+	size     uint64
+	prefault prefaultState // pages instances copy when mapped (see SetPrefault)
 }
 
 // NewSnapshot stores a memory image, in a memfd, or where memfd_create is
@@ -117,6 +118,7 @@ func (m *cowMemory) remap() error {
 	if m.rw < size {
 		m.rw = size
 	}
+	m.snap.prefault.populate(m.mem[:size])
 	return nil
 }
 

@@ -114,6 +114,8 @@ func (i *wazeroInstance) restoreSnapshot() error {
 	return i.cow.remap()
 }
 
+func (i *wazeroInstance) snapshotMemory() *cowMemory { return i.cow }
+
 func (i *wazeroInstance) setMemoryLimit(bytes int64) error {
 	if i.cow == nil {
 		return ErrNoSnapshot

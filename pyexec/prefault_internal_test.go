@@ -1,0 +1,37 @@
+package pyexec
+
+import (
+	"context"
+	"testing"
+)
+
+// A pool learns which snapshot pages a call writes, and every clone it
+// makes has them as its own copies before it runs anything, so a clone's
+// first call does not fault them in one by one.
+func TestClonesStartWithTheLearntPagesCopied(t *testing.T) {
+	ctx := context.Background()
+	p, err := NewPool(ctx, Options{Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if p.snap.cow == nil {
+		t.Skip("no copy-on-write snapshots on this system (no memfd)")
+	}
+	learnt := p.snap.cow.PrefaultPages()
+	if learnt == 0 {
+		t.Fatal("the pool learnt no pages to prefault")
+	}
+	it, err := p.clone(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.close()
+	copied, err := it.inst.WrittenSnapshotPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(copied) < learnt {
+		t.Fatalf("a new clone has %d private pages, want the %d learnt ones at least", len(copied), learnt)
+	}
+}
