@@ -57,7 +57,10 @@ func runPlugins(ctx context.Context, g *globals, r *registry.Registry, _ []strin
 	}
 	rows := []pluginRow{}
 	for _, sp := range specs {
-		if sp.Factory != wasm.FactoryName {
+		// Drop-in plugins (host serve --plugins) are instances their host
+		// registered, with no factory: those that answer InfoMethod.
+		instance := sp.Factory == ""
+		if sp.Factory != wasm.FactoryName && !instance {
 			continue
 		}
 		h, err := r.Get(ctx, sp.Name)
@@ -65,6 +68,9 @@ func runPlugins(ctx context.Context, g *globals, r *registry.Registry, _ []strin
 			continue // gone since the listing
 		}
 		in, err := registry.CallJSON[wasm.Info](ctx, h, wasm.InfoMethod, nil)
+		if instance && (err != nil || in.Version == "") {
+			continue // not a plugin
+		}
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/sandhost/sandhost/plugins/dropin"
 	"github.com/sandhost/sandhost/plugins/embedding"
 	"github.com/sandhost/sandhost/registry"
 )
@@ -24,6 +25,7 @@ func init() {
 			fs.Var(&s.cpus, "cpus", "`N` CPUs offered to services; the default is this machine's")
 			fs.Var(&s.gpus, "gpus", "`N` GPUs offered to services; the default is the NVIDIA GPUs the CUDA driver finds")
 			fs.Var(&s.memory, "memory", "`SIZE` of memory offered to services, e.g. 16GiB; the default is this machine's")
+			fs.StringVar(&s.plugins, "plugins", "", "serve every NAME.wasm in `DIR` as service NAME (settings in NAME.yaml or NAME.json beside it), following its changes")
 			return s.run
 		},
 	}
@@ -37,6 +39,8 @@ type serveFlags struct {
 	cpus   cpusFlag
 	gpus   countFlag
 	memory sizeFlag
+	// plugins is the drop-in directory ("": none).
+	plugins string
 }
 
 func (s *serveFlags) run(ctx context.Context, g *globals, args []string) error {
@@ -61,8 +65,16 @@ func (s *serveFlags) run(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	defer r.Close()
+	if s.plugins != "" {
+		// Before "ready": the plugins there are served when it is printed.
+		d, err := dropin.Watch(ctx, r, s.plugins, dropin.Options{})
+		if err != nil {
+			return usagef("--plugins: %v", err)
+		}
+		defer d.Close() // before r.Close: unregisters them
+	}
 	if g.json {
-		err = printJSON(g, map[string]any{"host": r.HostID(), "namespace": r.Namespace(), "redis": r.Addr(), "factories": registry.Factories()})
+		err = printJSON(g, map[string]any{"host": r.HostID(), "namespace": r.Namespace(), "redis": r.Addr(), "factories": registry.Factories(), "plugins": s.plugins})
 	} else {
 		fmt.Fprintf(g.stdout, "host %s serving namespace %q with factories %v\n", r.HostID(), r.Namespace(), registry.Factories())
 		if g.redis == "" {
