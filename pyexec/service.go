@@ -45,7 +45,7 @@ func newService(ctx context.Context, a ServiceArgs) (registry.Service, error) {
 		if r == nil {
 			return nil, fmt.Errorf("%w: services %v: no registry to call them through", registry.ErrInvalid, a.Services)
 		}
-		services = AllowServices(registryCaller{r}, a.Services...)
+		services = AllowServices(RegistryCaller(r), a.Services...)
 	}
 	p, err := NewPool(ctx, Options{Size: a.PoolSize, Timeout: a.Timeout, MemoryLimit: a.Memory, OutputCap: int(a.OutputCap),
 		Engine: a.Engine, MaxSessions: a.MaxSessions, Services: services})
@@ -57,8 +57,11 @@ func newService(ctx context.Context, a ServiceArgs) (registry.Service, error) {
 	return s, nil
 }
 
-// registryCaller calls the services of the registry's namespace, wherever
-// they run, under the caller's context.
+// RegistryCaller calls the services of r's namespace, wherever they run,
+// under the caller's context: the Caller for AllowServices that the
+// python_executor service uses.
+func RegistryCaller(r *registry.Registry) Caller { return registryCaller{r} }
+
 type registryCaller struct{ r *registry.Registry }
 
 func (c registryCaller) Call(ctx context.Context, service, method string, args []byte) ([]byte, error) {

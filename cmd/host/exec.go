@@ -27,6 +27,19 @@ func (m *mountList) Set(v string) error {
 	return nil
 }
 
+// serviceList is --allow-service, repeatable.
+type serviceList []string
+
+func (l *serviceList) String() string { return strings.Join(*l, ",") }
+
+func (l *serviceList) Set(v string) error {
+	if v == "" {
+		return fmt.Errorf("empty service name")
+	}
+	*l = append(*l, v)
+	return nil
+}
+
 func init() {
 	commands["exec"] = &command{
 		summary: "run Python code in the sandbox (a local pool, or the executor service with --redis)",
@@ -43,6 +56,7 @@ func init() {
 			fs.StringVar(&e.engine, "engine", sandbox.DefaultEngine, "sandbox `ENGINE`: wazy or wazero (local pool)")
 			fs.StringVar(&e.pythonDir, "python-dir", "", "`DIR` holding python.wasm and lib/ (local pool; default: the build cache)")
 			fs.Var(&e.mounts, "mount", "`HOSTDIR:GUESTDIR`, mounted read-only (local pool; repeatable)")
+			fs.Var(&e.allow, "allow-service", "let the code call service `NAME` of the namespace at --redis (import sandhost; runs a local pool; repeatable)")
 			return e.run
 		},
 	}
@@ -55,6 +69,7 @@ type execFlags struct {
 	memory                 sizeFlag
 	engine, pythonDir      string
 	mounts                 mountList
+	allow                  serviceList
 }
 
 // serviceMargin is added to the execution's own deadline for the call
@@ -76,7 +91,14 @@ func (e *execFlags) run(ctx context.Context, g *globals, args []string) error {
 	g.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	// A flag for the other side is a usage error, not silently ignored.
 	wrong, side := []string{"engine", "python-dir", "mount"}, "applies to a local pool; the service's settings are made where it runs"
-	if g.redis == "" {
+	switch {
+	case len(e.allow) > 0 && g.redis == "":
+		wrong, side = []string{"allow-service"}, "needs --redis or SANDHOST_REDIS: the services are reached through Redis"
+	case len(e.allow) > 0:
+		// The executor service's list is its registrant's to set, so the
+		// code runs here, calling the namespace's services.
+		wrong, side = []string{"service"}, "does not apply with --allow-service: the code runs in a local pool"
+	case g.redis == "":
 		wrong, side = []string{"service"}, "needs --redis or SANDHOST_REDIS: the service is reached through Redis"
 	}
 	for _, name := range wrong {
@@ -85,10 +107,10 @@ func (e *execFlags) run(ctx context.Context, g *globals, args []string) error {
 		}
 	}
 	var res pyexec.Result
-	if g.redis != "" {
+	if g.redis != "" && len(e.allow) == 0 {
 		res, err = e.throughService(ctx, g, string(code))
 	} else {
-		res, err = e.local(ctx, string(code))
+		res, err = e.local(ctx, g, string(code))
 	}
 	if err != nil {
 		return err
@@ -137,10 +159,20 @@ func (e *execFlags) throughService(ctx context.Context, g *globals, code string)
 	return registry.CallJSON[pyexec.Result](ctx, h, "execute", req)
 }
 
-// local runs the code in a pool of one interpreter in this process.
-func (e *execFlags) local(ctx context.Context, code string) (pyexec.Result, error) {
+// local runs the code in a pool of one interpreter in this process, which
+// may call the --allow-service services of the namespace at --redis.
+func (e *execFlags) local(ctx context.Context, g *globals, code string) (pyexec.Result, error) {
+	var services *pyexec.Services
+	if len(e.allow) > 0 {
+		r, err := registry.Open(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
+		if err != nil {
+			return pyexec.Result{}, err
+		}
+		defer r.Close()
+		services = pyexec.AllowServices(pyexec.RegistryCaller(r), e.allow...)
+	}
 	p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 1, Timeout: e.timeout.d, MemoryLimit: int64(e.memory),
-		Mounts: e.mounts, PythonDir: e.pythonDir, Engine: e.engine})
+		Mounts: e.mounts, PythonDir: e.pythonDir, Engine: e.engine, Services: services})
 	if err != nil {
 		return pyexec.Result{}, err
 	}
