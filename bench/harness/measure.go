@@ -1,0 +1,160 @@
+package harness
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// op is one operation measured.
+type op func(ctx context.Context) error
+
+// maxKept bounds the latencies a figure keeps for its charts.
+const maxKept = 200
+
+// sequential runs op n times, one after the other, after a few untimed
+// calls that warm connections and caches, and returns each call's time.
+func sequential(ctx context.Context, n int, fn op) ([]time.Duration, error) {
+	for range min(n/10+1, 20) {
+		if err := fn(ctx); err != nil {
+			return nil, err
+		}
+	}
+	lat := make([]time.Duration, n)
+	for i := range n {
+		t0 := time.Now()
+		if err := fn(ctx); err != nil {
+			return nil, err
+		}
+		lat[i] = time.Since(t0)
+	}
+	return lat, nil
+}
+
+// concurrent runs op n times from c callers (each takes the next call as
+// soon as its last one returned), after c untimed calls, and returns each
+// call's time and the wall time of the n calls.
+func concurrent(ctx context.Context, n, c int, fn op) ([]time.Duration, time.Duration, error) {
+	if err := spread(ctx, c, c, fn, nil); err != nil {
+		return nil, 0, err
+	}
+	lat := make([]time.Duration, n)
+	t0 := time.Now()
+	err := spread(ctx, n, c, fn, lat)
+	return lat, time.Since(t0), err
+}
+
+// spread runs n calls of fn from c goroutines, recording each call's time
+// in lat when lat is not nil; the first error stops it.
+func spread(ctx context.Context, n, c int, fn op, lat []time.Duration) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(c, n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				if err := fn(ctx); err != nil {
+					cancel(err)
+					return
+				}
+				if lat != nil {
+					lat[i] = time.Since(t0)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// latencyFigure is a figure of repeats runs of n sequential calls: each
+// run's median, p50 and p99 over every call, in ms.
+func latencyFigure(ctx context.Context, f Figure, repeats, n int, fn op) (*Figure, error) {
+	var all []time.Duration
+	for range repeats {
+		lat, err := sequential(ctx, n, fn)
+		if err != nil {
+			return nil, err
+		}
+		f.Runs = append(f.Runs, ms(quantile(lat, 0.5)))
+		all = append(all, lat...)
+	}
+	f.Unit, f.Better = "ms", "lower"
+	f.setLatencies(all)
+	f.Median = median(f.Runs)
+	return &f, nil
+}
+
+// throughputFigure is a figure of repeats runs of n calls from c callers:
+// each run's calls per second; p50 and p99 of the calls' latencies in ms.
+func throughputFigure(ctx context.Context, f Figure, repeats, n, c int, fn op) (*Figure, error) {
+	var all []time.Duration
+	for range repeats {
+		lat, wall, err := concurrent(ctx, n, c, fn)
+		if err != nil {
+			return nil, err
+		}
+		f.Runs = append(f.Runs, float64(n)/wall.Seconds())
+		all = append(all, lat...)
+	}
+	if f.Unit == "" {
+		f.Unit = "ops/s"
+	}
+	f.Better, f.Concurrency = "higher", c
+	f.setLatencies(all)
+	f.Median = median(f.Runs)
+	return &f, nil
+}
+
+// valueFigure is a figure of values measured once per run.
+func valueFigure(f Figure, runs []float64) *Figure {
+	f.Runs = runs
+	f.Median = median(runs)
+	return &f
+}
+
+// setLatencies records p50, p99 and an evenly spaced sample of lat.
+func (f *Figure) setLatencies(lat []time.Duration) {
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	f.P50, f.P99 = ms(quantile(s, 0.5)), ms(quantile(s, 0.99))
+	step := max(1, len(s)/maxKept)
+	for i := 0; i < len(s); i += step {
+		f.Latencies = append(f.Latencies, ms(s[i]))
+	}
+}
+
+// quantile is the q-quantile of ds by nearest rank (0 for none).
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// median of vs (the mean of the middle two for an even count).
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

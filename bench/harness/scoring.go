@@ -1,0 +1,66 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sandhost/sandhost/bench/scoring"
+)
+
+// scoringModes are bench/scoring's modes, sandhost's state models first;
+// the baselines are marked in scoringBaselines.
+var scoringModes = []scoring.Mode{scoring.ModeDefault, scoring.ModeShared, scoring.ModeFresh, scoring.ModeSession, scoring.ModeNative}
+
+// scoringBaselines are the modes that are not sandhost: a python3 process
+// per sample (SandboxFusion, verl's default).
+var scoringBaselines = map[scoring.Mode]string{scoring.ModeNative: "python3 process per sample"}
+
+// runScoring is scenario 1: model answers scored at InFlight environments
+// on a pool, every mode on the same draw, the baselines in the same run.
+func runScoring(ctx context.Context, b *bench, s *ScenarioRun) error {
+	cfg := scoring.DefaultConfig()
+	cfg.Samples, cfg.InFlight, cfg.PoolSize, cfg.Python = b.sz.samples, b.sz.inFlight, b.sz.scorePool, b.python
+	if b.cfg.Mode == Smoke {
+		cfg.Timeout = time.Second // a loop costs its timeout
+	}
+	repeats := 1
+	if b.cfg.Mode == Full {
+		repeats = 3
+	}
+	samples := scoring.Draw(cfg.Samples, cfg.Seed)
+	group := fmt.Sprintf("%d samples, %d in flight, pool of %d, %s timeout", cfg.Samples, cfg.InFlight, cfg.PoolSize, cfg.Timeout)
+	for _, mode := range scoringModes {
+		if _, baseline := scoringBaselines[mode]; b.cfg.Mode == Smoke && !baseline && mode != scoring.ModeDefault {
+			continue // smoke: one state model goes through the scenario
+		}
+		var perSec, p50, p99 []float64
+		counts := map[string]int{}
+		for range repeats {
+			rep, err := scoring.Run(ctx, cfg, mode, samples)
+			if err != nil {
+				return err
+			}
+			perSec = append(perSec, rep.PerSecond)
+			p50, p99 = append(p50, ms(rep.P50)), append(p99, ms(rep.P99))
+			// Counts add up over the repeats: a wrong verdict in any run shows.
+			counts["timeouts"] += rep.Timeouts
+			counts["spurious_timeouts"] += rep.SpuriousTimeouts
+			counts["wrong_verdicts"] += rep.Wrong
+			counts["execute_errors"] += rep.ExecErrors
+		}
+		subject, baseline := scoringBaselines[mode]
+		if !baseline {
+			subject = "sandhost, " + string(mode)
+		}
+		f := valueFigure(Figure{Group: group, Subject: subject, Baseline: baseline, Unit: "samples/s", Better: "higher",
+			Concurrency: cfg.InFlight, PoolSize: cfg.PoolSize, Counts: counts}, perSec)
+		// The scorer reports each run's p50 and p99: the figure's are
+		// their medians.
+		f.P50, f.P99 = median(p50), median(p99)
+		b.add(s, f)
+	}
+	s.Context = append(s.Context, Quote{What: "E2B, 64-way, in a published RL run", Value: 4.1, Unit: "samples/s",
+		Source: "issue 9 (E2B's figure as quoted there)"})
+	return nil
+}
