@@ -2,7 +2,7 @@ package harness_test
 
 import (
 	"bytes"
-		"encoding/json"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
