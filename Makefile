@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run test build bench vet fmt deps clean python-wasm python-packages
+.PHONY: run test build bench gobench vet fmt deps clean python-wasm python-packages
 
 run: build python-wasm python-packages
 	$(BIN)/host demo
@@ -39,7 +39,14 @@ test: deps python-wasm python-packages
 	$(GO) test -race -count=1 -timeout 30m ./...  # -count=1: never a cached result (test/ builds bin/host itself)
 	$(GO) test -count=1 -run '^$$$$' -bench . -benchtime 1x ./...  # benchmarks still run
 
-bench: deps python-wasm python-packages
+# bench runs the benchmark harness (bench/README.md): every scenario beside
+# its baselines, into bench/results/TIMESTAMP. BENCHFLAGS adds host bench's
+# flags, e.g. BENCHFLAGS='--mode quick --redis redis://10.0.0.5:6379'.
+bench: deps python-wasm python-packages build
+	$(BIN)/host bench --mode full --out bench/results/$$(date -u +%Y%m%d-%H%M%S) $(BENCHFLAGS)
+
+# gobench runs the Go benchmarks of every package.
+gobench: deps python-wasm python-packages
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
 
 clean:
