@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,6 +135,18 @@ func TestServePluginsAcrossHosts(t *testing.T) {
 	waitFor(t, "ver gone", func() bool { ok, _ := client.Contains(ctx, "ver"); return !ok })
 	if _, err := relay.Call(ctx, "call", nil); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("relay to a removed drop-in: %v, want not found", err)
+	}
+}
+
+// A plugin directory that is not there is a usage error, before serving.
+func TestServePluginsDirMissing(t *testing.T) {
+	var stderr strings.Builder
+	dir := filepath.Join(t.TempDir(), "absent")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // bounds a serve that ignored it
+	defer cancel()
+	code := run(ctx, []string{"serve", "--redis", newStore(t), "--plugins", dir}, nil, io.Discard, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), dir) {
+		t.Fatalf("serve --plugins %s: exit %d, stderr %q; want 2 naming the directory", dir, code, stderr.String())
 	}
 }
 
