@@ -13,7 +13,9 @@
 // own interpreter) and fresh (a clean interpreter for one call). In every
 // model at most Size interpreters run at once; a call's timeout counts
 // from when it starts running, and Result.Passed is the verdict to score
-// by (Success is TorchRL's, which a warning on stderr fails).
+// by (Success is TorchRL's, which a warning on stderr fails). Code may
+// call services of the namespace only where the pool allows them
+// (AllowServices), each call under the code's own deadline.
 //
 // The files follow the concepts: pool.go (the Pool, its start and Close),
 // options.go and request.go (a pool's and a call's settings; wire.go their
@@ -25,6 +27,7 @@
 // session.go and fresh.go,
 // run.go (one call on one interpreter), files.go (/tmp files in and out),
 // interp.go and protocol.go (the interpreter and the host↔harness
-// protocol), service.go (the python_executor service) and interpreter.go
-// (TorchRL's PythonInterpreter).
+// protocol), bridge.go (the services the code may call: Options.Services,
+// AllowServices, `import sandhost`), service.go (the python_executor
+// service) and interpreter.go (TorchRL's PythonInterpreter).
 package pyexec
