@@ -6,7 +6,7 @@ import "context"
 // takes a run slot like any call: Size bounds the interpreters running at
 // once whatever the state model.
 func (p *Pool) execFresh(ctx context.Context, c *call) (Result, error) {
-	ctx, done, err := p.admit(ctx, c)
+	done, err := p.admit(ctx)
 	if err != nil {
 		return p.notAdmitted(c, err)
 	}
@@ -16,6 +16,8 @@ func (p *Pool) execFresh(ctx context.Context, c *call) (Result, error) {
 		return p.noInterpreter(ctx, c, err)
 	}
 	defer p.discard(it)
-	res, _ := p.run(ctx, c.req, it, false)
+	runCtx, cancel := p.begin(ctx, c)
+	defer cancel()
+	res, _ := p.run(runCtx, c.req, it, false)
 	return res, nil
 }

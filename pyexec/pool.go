@@ -165,9 +165,10 @@ func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
 		return Result{Stderr: "Error: code is not valid UTF-8\n", ReturnCode: 1, Failure: FailException}, nil
 	}
 	c := &call{req: req, came: time.Now()}
-	// The call's own deadline starts once it has a run slot (see admit),
-	// unless it covers the wait too: then it counts from when the call
-	// came, so that a call that gave up waiting was queued its whole timeout.
+	// The call's own deadline starts once it has a run slot and an
+	// interpreter (see admit.go), unless it covers the wait too: then it
+	// counts from when the call came, so that a call that gave up waiting
+	// was queued its whole timeout.
 	var cancel context.CancelFunc
 	if req.TimeoutCoversQueue {
 		ctx, cancel = context.WithDeadline(ctx, c.came.Add(req.Timeout))

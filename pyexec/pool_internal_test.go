@@ -207,3 +207,36 @@ func TestCallersContextBoundsTheWait(t *testing.T) {
 		t.Fatalf("shared state after the queued call: %+v (want the call not run)", r)
 	}
 }
+
+// A call that has its run slot but waits for an interpreter (the one it
+// would use is being replaced) is queued, not running: its timeout starts
+// once it has an interpreter, so a replacement the pool is slow to make is
+// not scored as the code's timeout.
+func TestWaitForAReplacementIsNotTheCodesTimeout(t *testing.T) {
+	ctx := context.Background()
+	p, err := NewPool(ctx, Options{Size: 1, Spares: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	it, err := p.isolated.get(ctx) // as if it were being replaced
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout = 50 * time.Millisecond
+	got := make(chan Result, 1)
+	go func() {
+		r, _ := p.Execute(ctx, "print('ran')", WithTimeout(timeout))
+		got <- r
+	}()
+	waitFor(t, "the call to wait for an interpreter", func() bool { return p.isolated.waiters() == 1 })
+	<-time.After(3 * timeout) // the replacement takes longer than the call's timeout
+	p.isolated.put(it)
+	r := <-got
+	if !r.Passed || r.Stdout != "ran\n" {
+		t.Fatalf("call that waited for its interpreter: %+v", r)
+	}
+	if r.Queued < 3*timeout {
+		t.Fatalf("queued %v: the wait for the interpreter is not counted as queued", r.Queued)
+	}
+}

@@ -67,7 +67,7 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 	defer s.unlock()
 	// The slot is taken once it is this session's turn, so that a call
 	// waiting for its session's previous one holds none.
-	ctx, done, err := p.admit(ctx, c)
+	done, err := p.admit(ctx)
 	if err != nil {
 		return p.notAdmitted(c, err)
 	}
@@ -77,7 +77,9 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 			return p.noInterpreter(ctx, c, err)
 		}
 	}
-	res, keep := p.run(ctx, req, s.it, false)
+	runCtx, cancel := p.begin(ctx, c)
+	res, keep := p.run(runCtx, req, s.it, false)
+	cancel()
 	if !keep {
 		p.discard(s.it)
 		s.it = nil

@@ -8,7 +8,7 @@ import "context"
 // (TorchRL's service mode: one persistent __main__). Interpreters are handed
 // out in the order calls came.
 func (p *Pool) execPooled(ctx context.Context, c *call, q *queue[*interp], isolate bool) (Result, error) {
-	ctx, done, err := p.admit(ctx, c)
+	done, err := p.admit(ctx)
 	if err != nil {
 		return p.notAdmitted(c, err)
 	}
@@ -17,7 +17,9 @@ func (p *Pool) execPooled(ctx context.Context, c *call, q *queue[*interp], isola
 	if err != nil {
 		return p.noInterpreter(ctx, c, err)
 	}
-	res, keep := p.run(ctx, c.req, it, isolate)
+	runCtx, cancel := p.begin(ctx, c)
+	res, keep := p.run(runCtx, c.req, it, isolate)
+	cancel()
 	if keep {
 		if !q.put(it) {
 			p.discard(it)

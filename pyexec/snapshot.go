@@ -69,10 +69,12 @@ func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
 }
 
 // warmUp initialises the CPython state that is made lazily (the first
-// compile and the first traceback take milliseconds), so that no clone of
-// the snapshot pays for it again. Neither leaves anything in __main__.
+// compile and the first traceback take milliseconds; a NameError's "did you
+// mean" imports _suggestions), so that no clone of the snapshot pays for it
+// again, and no isolated call is found to have changed sys.modules by
+// failing. None leaves anything in __main__.
 func (it *interp) warmUp(ctx context.Context) error {
-	for _, warm := range []string{"pass", "raise ValueError('warm-up')"} {
+	for _, warm := range []string{"pass", "raise ValueError('warm-up')", "warm_up_name_error"} {
 		if _, err := it.exec(ctx, warm, 1024, false); err != nil {
 			return fmt.Errorf("pyexec: warm up interpreter: %w", err)
 		}
