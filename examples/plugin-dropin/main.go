@@ -78,8 +78,17 @@ func main() {
 	fmt.Println("greeter registered:", ok)
 }
 
+// write puts a file into the directory under a hidden name, then renames
+// it: the host never reads half of it. A plain copy works too (the host
+// waits for the writes to settle), but a stalled copy can be read half
+// written, logged as a module that does not compile, and loaded at its
+// next write.
 func write(path string, b []byte) {
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		log.Fatal(err)
 	}
 }

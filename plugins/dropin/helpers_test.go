@@ -100,6 +100,21 @@ func (w *watched) next(t *testing.T) dropin.Change {
 	}
 }
 
+// applied returns the next change that is not an error. A file written in
+// place can be read between its truncation and its write when the machine
+// stalls for longer than the settle time; that load fails, and the write's
+// own event loads it again.
+func (w *watched) applied(t *testing.T) dropin.Change {
+	t.Helper()
+	for {
+		c := w.next(t)
+		if c.Err == nil {
+			return c
+		}
+		t.Logf("failed on the way: %+v", c)
+	}
+}
+
 // call calls a method of the named service.
 func call(t *testing.T, r *registry.Registry, name, method string) (string, error) {
 	t.Helper()
