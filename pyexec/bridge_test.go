@@ -235,3 +235,41 @@ except sandhost.ServiceRefused as e:
 		t.Fatalf("execute: %+v, %v; want tokens %s", res, err, want)
 	}
 }
+
+// BenchmarkBridgedCall is one sandhost.call to a service that answers at
+// once (the round trip through the bridge: encoding, the file's open,
+// write, read and close, and the Caller), against the same loop without
+// the call, in a pool whose code may call services and in one where it
+// may not (the bridge must cost calls that do not use it nothing).
+func BenchmarkBridgedCall(b *testing.B) {
+	echo := pyexec.CallerFunc(func(_ context.Context, _, _ string, args []byte) ([]byte, error) { return args, nil })
+	const loop = "import time\nt = time.perf_counter()\nfor i in range(200):\n    %s\nprint((time.perf_counter() - t) / 200 * 1e9)"
+	for _, c := range []struct {
+		name     string
+		services *pyexec.Services
+		body     string
+	}{
+		{"call", pyexec.AllowServices(echo, "echo"), "sandhost.call('echo', 'encode', i)"},
+		{"no-call/bridge-on", pyexec.AllowServices(echo, "echo"), "pass"},
+		{"no-call/bridge-off", nil, "pass"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			p := newPool(b, pyexec.Options{Size: 1, Timeout: time.Minute, Services: c.services})
+			code := fmt.Sprintf(loop, c.body)
+			if c.services != nil {
+				code = "import sandhost\n" + code
+			}
+			var ns float64
+			for b.Loop() {
+				r, err := p.Execute(ctx, code, pyexec.Shared())
+				if err != nil || !r.Passed {
+					b.Fatal(r, err)
+				}
+				var v float64
+				fmt.Sscan(r.Stdout, &v)
+				ns += v
+			}
+			b.ReportMetric(ns/float64(b.N), "ns/iteration")
+		})
+	}
+}
