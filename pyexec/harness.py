@@ -135,6 +135,10 @@ def _run(src, cap):
     if isolate:
         sys.modules['__main__'] = _main_module
         ns.clear()  # break the cycles of what the call defined
+        # A warning raised while compiling the code is recorded in the
+        # registry of the frame that compiled it, this one's: a fresh
+        # interpreter has none, so the same warning shows again.
+        globals().pop('__warningregistry__', None)
         try:
             leaked = _leaked()
             _seed()  # as a fresh interpreter is: random.seed(0) must not carry over

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,10 +176,15 @@ func TestIsolatedInterpreterReplacedOnlyWhenChanged(t *testing.T) {
 		return it
 	}
 	for _, code := range []string{"x = 1 + 1", "import math\ndef f(n): return math.isqrt(n)\nassert f(17) == 4\nlist = [3, 1, 4]",
-		"raise ValueError('no')", "import re, json, collections\nprint(json.dumps(re.findall('a', 'aa')))"} {
+		"raise ValueError('no')", "import re, json, collections\nprint(json.dumps(re.findall('a', 'aa')))",
+		"undefined_name", "assert 0 is 0", "assert 0 is 0"} { // a NameError's suggestion, a SyntaxWarning twice
 		before := only()
-		if r, _ := p.Execute(context.Background(), code); r.Failure == FailCrash {
+		r, _ := p.Execute(context.Background(), code)
+		if r.Failure == FailCrash {
 			t.Fatalf("%q: %+v", code, r)
+		}
+		if strings.Contains(code, " is 0") && !strings.Contains(r.Stderr, "SyntaxWarning") {
+			t.Errorf("%q: no SyntaxWarning, as a fresh interpreter prints (stderr %q)", code, r.Stderr)
 		}
 		if only() != before {
 			t.Errorf("%q changed nothing, but its interpreter was replaced", code)
