@@ -176,9 +176,17 @@ except sandhost.ServiceTimeout as e:
 
 // A change to the sandhost module in an isolated call is seen, as any
 // module's: the interpreter is replaced, and the next call has it intact.
+// A call through it changes nothing the check sees, so using it costs no
+// replacement.
 func TestIsolatedCallsCannotChangeSandhost(t *testing.T) {
 	fake := newFakeServices()
 	p := newPool(t, pyexec.Options{Size: 1, Services: pyexec.AllowServices(fake, "echo")})
+	// A mark the check does not see (inside a class) tells whether the
+	// next call runs in the same interpreter.
+	run(t, p, "import sandhost, json\nsandhost.call('echo', 'm', [1])\njson.JSONDecoder.mark = 1")
+	if r := run(t, p, "import json; print(hasattr(json.JSONDecoder, 'mark'))"); r.Stdout != "True\n" {
+		t.Fatalf("the interpreter was replaced after a bridged call: %+v", r)
+	}
 	run(t, p, "import sandhost; sandhost.call = lambda *a, **k: 'patched'")
 	r := run(t, p, "import sandhost; print(sandhost.call('echo', 'm', 1)['args'])")
 	if !r.Passed || r.Stdout != "1\n" {
