@@ -273,3 +273,23 @@ func TestResetThenRescanRegistersAgain(t *testing.T) {
 		t.Fatal("ver still registered after Close")
 	}
 }
+
+// The rescan catches a change that notification missed: a module written
+// through a hard link in another directory changes the file, but inotify
+// tells only the directory it was written through.
+func TestRescanCatchesMissedChange(t *testing.T) {
+	r := openRegistry(t)
+	v1, v2 := build(t, 1), build(t, 2)
+	w := watch(t, r, dropin.Options{Rescan: 20 * time.Millisecond}, map[string][]byte{"ver.wasm": v1})
+	w.next(t) // its addition
+	elsewhere := filepath.Join(t.TempDir(), "ver.wasm")
+	if err := os.Link(filepath.Join(w.path, "ver.wasm"), elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(elsewhere, v2, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c := w.applied(t); c.Version != sum(v2) || c.Previous != sum(v1) {
+		t.Fatalf("missed change: %+v", c)
+	}
+}
