@@ -57,7 +57,9 @@ import (
 // A pool whose code may call services (Options.Services) gives each
 // interpreter the sandbox's bridge file, /dev/sandhost (sandbox.Bridge); the
 // harness then installs the module sandhost, and sandhost.call opens the
-// file, writes one request and reads its answer while the code runs. A
+// file, writes one request and reads its answer while the code runs. Unlike
+// the exports, this channel is the code's: whatever it writes there is a
+// request like sandhost.call's, checked against the pool's list in Go. A
 // request is, little-endian (struct format callHeader, then the bytes):
 //
 //	u32 s       then s bytes: the service's name (UTF-8)
