@@ -54,6 +54,10 @@ while read -r a b _; do
       [ -n "$b" ] || fail "packages.txt: \`dir\` needs a path"
       case "$b" in /*) ;; *) b=$here/$b ;; esac
       [ -d "$b" ] || fail "packages.txt: dir $b: not a directory"
+      # Extension modules built for wasm32-wasi are linked into python.wasm:
+      # WASI has no dlopen, so a shared object here could never load.
+      so=$(find "$b" -name '*.so' -o -name '*.so.*' | head -n 3)
+      [ -z "$so" ] || fail "dir $b holds shared objects ($(echo $so)), which the sandbox cannot load: link them into python.wasm instead"
       dirs+=("$(cd "$b" && pwd)") ;;
     *) debs+=("$a") ;;
   esac
