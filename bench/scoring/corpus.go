@@ -11,8 +11,9 @@ package scoring
 
 // Problem is one MBPP-style task: Answer is a correct solution defining
 // Func, Tests the asserts that grade it, Wrong a plausible answer that fails
-// them. Raise and Loop, when set, are hand-written answers that raise or
-// never finish; when empty, variants.go makes generic ones.
+// them. Raise, Loop and Memory, when set, are hand-written answers that
+// raise, never finish, or need more memory than the executor's limit; when
+// empty, variants.go makes generic ones.
 type Problem struct {
 	Name   string
 	Func   string
@@ -21,6 +22,7 @@ type Problem struct {
 	Wrong  string
 	Raise  string
 	Loop   string
+	Memory string
 }
 
 // Kind is the sort of model output a sample stands for.
@@ -37,10 +39,11 @@ const (
 	KindWarning  Kind = "warning"  // correct, but compiling it prints a SyntaxWarning
 	KindRebind   Kind = "rebind"   // correct, rebinds a builtin at module level (list = [3, 1, 4])
 	KindNoImport Kind = "noimport" // the answer without its imports: NameError unless state leaked
+	KindMemory   Kind = "memory"   // allocates far beyond the memory limit (a table sized for the worst case): MemoryError
 )
 
 // Kinds lists every Kind in a fixed order (for reports).
-var Kinds = []Kind{KindCorrect, KindWrong, KindRaise, KindLoop, KindHeavy, KindWarning, KindRebind, KindNoImport}
+var Kinds = []Kind{KindCorrect, KindWrong, KindRaise, KindLoop, KindHeavy, KindWarning, KindRebind, KindNoImport, KindMemory}
 
 // Verdict is how a sample is scored: whether the program ran to the end
 // without an exception or a non-zero exit (Pass), did not (Fail), or was
@@ -54,11 +57,12 @@ const (
 	Timeout Verdict = "timeout"
 )
 
-// Expect is the verdict native CPython gives an answer of kind k, checked
-// for every answer of the corpus by TestScoringCorpusVerdicts.
+// Expect is the verdict native CPython gives an answer of kind k under the
+// executor's memory limit, checked for every answer of the corpus by
+// TestScoringCorpusVerdicts.
 func (k Kind) Expect() Verdict {
 	switch k {
-	case KindWrong, KindRaise, KindNoImport:
+	case KindWrong, KindRaise, KindNoImport, KindMemory:
 		return Fail
 	case KindLoop:
 		return Timeout

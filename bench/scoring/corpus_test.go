@@ -11,20 +11,22 @@ import (
 )
 
 // The corpus is a yardstick only if its expected verdicts are CPython's:
-// every answer is run natively and must get the verdict its kind says.
-// Answers that finish do so in under 0.5 s of CPU, so a loop still running
-// after loopWait is one; the others get a wide limit, as only the verdict is
-// checked here, not speed. -S (no site module) makes each process start
-// 2-3x faster here and changes nothing the corpus uses.
+// every answer is run natively, under the executor's memory limit as the
+// baselines run it, and must get the verdict its kind says; a memory hog
+// must fail with MemoryError, not for another reason. Answers that finish
+// do so in under 0.5 s of CPU, so a loop still running after loopWait is
+// one; the others get a wide limit, as only the verdict is checked here,
+// not speed. -S (no site module) makes each process start 2-3x faster here
+// and changes nothing the corpus uses.
 func TestScoringCorpusVerdicts(t *testing.T) {
-	python := nativePython(t)
+	python := LimitMemory([]string{nativePython(t), "-S"}, DefaultMemory)
 	const loopWait, limit = 300 * time.Millisecond, 20 * time.Second
 	answers := Answers()
 	counts := map[Kind]int{}
 	for _, a := range answers {
 		counts[a.Kind]++
 	}
-	if len(problems) < 60 || counts[KindNoImport] < 20 || counts[KindRebind] < len(problems) {
+	if len(problems) < 100 || counts[KindNoImport] < 40 || counts[KindRebind] < len(problems) || counts[KindMemory] < len(problems) {
 		t.Fatalf("corpus too small: %d problems, answers by kind %v", len(problems), counts)
 	}
 	ctx := context.Background()
@@ -40,7 +42,7 @@ func TestScoringCorpusVerdicts(t *testing.T) {
 			if a.Kind == KindLoop {
 				timeout = loopWait
 			}
-			v, _, stderr, _, err := RunNative(ctx, []string{python, "-S"}, a.Code, timeout)
+			v, _, stderr, _, err := RunNative(ctx, python, a.Code, timeout)
 			switch {
 			case err != nil:
 				t.Errorf("%s/%s: %v", a.Problem, a.Kind, err)
@@ -48,6 +50,8 @@ func TestScoringCorpusVerdicts(t *testing.T) {
 				t.Errorf("%s/%s: native CPython gives %s, the corpus expects %s\n%s\n%s", a.Problem, a.Kind, v, a.Expect(), stderr, a.Code)
 			case a.Kind == KindWarning && strings.Contains(a.Code, " is 0") && !strings.Contains(stderr, "SyntaxWarning"):
 				t.Errorf("%s/%s: no SyntaxWarning on stderr: %q", a.Problem, a.Kind, stderr)
+			case a.Kind == KindMemory && lastLine(stderr) != "MemoryError":
+				t.Errorf("%s/%s: fails with %q, not MemoryError", a.Problem, a.Kind, lastLine(stderr))
 			}
 		}()
 	}

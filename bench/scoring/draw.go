@@ -4,9 +4,10 @@ import "math/rand/v2"
 
 // weights is how often each kind is drawn, out of 100: mostly answers that
 // pass (correct, warning, rebind, heavy), as a policy being trained writes
-// them, with enough wrong, raising and looping ones to cost what they cost.
+// them, with enough wrong, raising, looping and memory-hungry ones to cost
+// what they cost.
 var weights = map[Kind]int{
-	KindCorrect:  30,
+	KindCorrect:  26,
 	KindWrong:    12,
 	KindRaise:    8,
 	KindLoop:     4,
@@ -14,6 +15,7 @@ var weights = map[Kind]int{
 	KindWarning:  12,
 	KindRebind:   14,
 	KindNoImport: 12,
+	KindMemory:   4,
 }
 
 // Draw returns n answers drawn from the corpus with the given seed: the

@@ -12,8 +12,10 @@ import (
 
 // nativeScorer runs each sample in its own python3 process, at most
 // cfg.PoolSize at once, each stopped (SIGKILL) cfg.Timeout after it
-// started: how SandboxFusion and verl's default score code.
+// started and limited to the executor's memory (see LimitMemory): how
+// SandboxFusion and verl's default score code.
 func nativeScorer(cfg Config) scoreFunc {
+	python := LimitMemory([]string{cfg.python()}, cfg.memory())
 	slots := make(chan struct{}, cfg.PoolSize)
 	return func(ctx context.Context, env int, a Answer) Outcome {
 		t0 := time.Now()
@@ -23,7 +25,7 @@ func nativeScorer(cfg Config) scoreFunc {
 			return Outcome{Answer: a, Latency: time.Since(t0), Err: ctx.Err()}
 		}
 		defer func() { <-slots }()
-		v, success, stderr, ran, err := RunNative(ctx, []string{cfg.Python}, a.Code, cfg.Timeout)
+		v, success, stderr, ran, err := RunNative(ctx, python, a.Code, cfg.Timeout)
 		o := Outcome{Answer: a, Got: v, Success: success, Stderr: lastLine(stderr), Latency: time.Since(t0), Err: err}
 		if v == Timeout {
 			o.Overshoot = ran - cfg.Timeout
@@ -60,6 +62,22 @@ func RunNative(ctx context.Context, python []string, code string, timeout time.D
 	default:
 		return "", false, errBuf.String(), ran, err
 	}
+}
+
+// LimitMemory returns the command line argv run with an address-space limit
+// of bytes (RLIMIT_AS, which util-linux's prlimit sets on itself before it
+// execs argv), or argv itself when bytes is not positive. It is how the
+// native baselines get the executor's memory limit: a wasm interpreter's
+// limit is on its linear memory, and RLIMIT_AS is the nearest native
+// equivalent (it also counts the interpreter's code and libraries, about
+// 20 MiB, well inside the margin between the corpus's answers, under 50 MiB,
+// and its memory hogs, over 400 MiB). Without it a memory hog takes
+// gigabytes of the machine before its timeout.
+func LimitMemory(argv []string, bytes int64) []string {
+	if bytes <= 0 {
+		return argv
+	}
+	return append([]string{"prlimit", fmt.Sprintf("--as=%d", bytes), "--"}, argv...)
 }
 
 // lastLine is the last non-empty line of s (an exception's message).

@@ -29,22 +29,27 @@ func TestVerdictOf(t *testing.T) {
 	}
 }
 
-// A timeout of an answer that finishes natively is spurious, not a wrong
-// verdict; a looping answer that did not time out is wrong; errors are
-// counted apart; Success is compared with the verdict.
+// A timeout of a quick answer is spurious, not a wrong verdict, and a heavy
+// answer's is counted apart from both; a looping answer that did not time
+// out is wrong; errors are counted apart; Success is compared with the
+// verdict.
 func TestReportCounts(t *testing.T) {
 	a := func(k Kind) Answer { return Answer{Problem: "p", Kind: k} }
 	r := report(ModeDefault, DefaultConfig(), run{wall: time.Second, outcomes: []Outcome{
 		{Answer: a(KindCorrect), Got: Pass, Success: true, Latency: 10 * time.Millisecond},
 		{Answer: a(KindWarning), Got: Pass, Success: false, Latency: 20 * time.Millisecond},
 		{Answer: a(KindHeavy), Got: Timeout, Failure: "timeout", Latency: 2050 * time.Millisecond, Overshoot: 50 * time.Millisecond},
+		{Answer: a(KindHeavy), Got: Pass, Success: true, Latency: 400 * time.Millisecond},
 		{Answer: a(KindWrong), Got: Timeout, Failure: "queued", Latency: 2010 * time.Millisecond, Overshoot: 10 * time.Millisecond},
 		{Answer: a(KindLoop), Got: Fail, Latency: 30 * time.Millisecond},
 		{Answer: a(KindRebind), Got: Fail, Latency: 30 * time.Millisecond},
 		{Answer: a(KindNoImport), Err: pyexec.ErrClosed, Latency: time.Millisecond},
 	}})
-	if r.SpuriousTimeouts != 2 || r.Passing != 1 || r.Heavy != 1 || r.Queued != 1 {
-		t.Errorf("spurious timeouts %d (passing %d, heavy %d, queued %d), want 2 (1, 1, 1)", r.SpuriousTimeouts, r.Passing, r.Heavy, r.Queued)
+	if r.SpuriousTimeouts != 1 || r.Passing != 0 || r.Queued != 1 {
+		t.Errorf("spurious timeouts %d (passing %d, queued %d), want 1 (0, 1): the heavy answer is not one", r.SpuriousTimeouts, r.Passing, r.Queued)
+	}
+	if r.Heavy != 1 || r.HeavyTotal != 2 {
+		t.Errorf("heavy timed out %d of %d, want 1 of 2", r.Heavy, r.HeavyTotal)
 	}
 	if r.Wrong != 2 || r.WrongByKind[KindLoop] != 1 || r.WrongByKind[KindRebind] != 1 {
 		t.Errorf("wrong %d %v, want loop 1 and rebind 1", r.Wrong, r.WrongByKind)
@@ -55,7 +60,7 @@ func TestReportCounts(t *testing.T) {
 	if r.SuccessDisagrees != 1 {
 		t.Errorf("Success disagrees %d times, want 1 (the warning)", r.SuccessDisagrees)
 	}
-	if r.PerSecond != 7 {
-		t.Errorf("%v samples/s, want 7", r.PerSecond)
+	if r.PerSecond != 8 {
+		t.Errorf("%v samples/s, want 8", r.PerSecond)
 	}
 }

@@ -21,24 +21,46 @@ const (
 	ModeFresh   Mode = "fresh"   // pyexec.Fresh(): a clean interpreter per call
 	ModeSession Mode = "session" // a session per environment, reset after each sample
 	ModeNative  Mode = "native"  // a python3 process per sample, at most PoolSize at once
+	ModeTorchRL Mode = "torchrl" // TorchRL's PythonExecutorService: PoolSize persistent python3 processes, marker-and-poll protocol
 )
+
+// DefaultMemory is the memory limit of each interpreter or native process
+// when Config.Memory is not set: pyexec's default.
+const DefaultMemory int64 = 256 << 20
 
 // Config is one workload: Samples answers (drawn with Seed) scored with
 // InFlight environments sending at once, on PoolSize interpreters (or
-// native processes), each sample with Timeout.
+// native processes), each sample with Timeout and Memory.
 type Config struct {
 	Samples  int
 	InFlight int
 	PoolSize int
 	Timeout  time.Duration
 	Seed     uint64
-	Python   string // native interpreter for ModeNative (default "python3")
+	Python   string // native interpreter for ModeNative and ModeTorchRL (default "python3")
+	Memory   int64  // bytes per interpreter or native process (0: DefaultMemory)
+}
+
+// python is the native interpreter.
+func (c Config) python() string {
+	if c.Python != "" {
+		return c.Python
+	}
+	return "python3"
+}
+
+// memory is the memory limit in force.
+func (c Config) memory() int64 {
+	if c.Memory > 0 {
+		return c.Memory
+	}
+	return DefaultMemory
 }
 
 // DefaultConfig is issue 7's workload: 600 samples, 128 in flight, a pool
 // of 32, 2 s each.
 func DefaultConfig() Config {
-	return Config{Samples: 600, InFlight: 128, PoolSize: 32, Timeout: 2 * time.Second, Seed: 7, Python: "python3"}
+	return Config{Samples: 600, InFlight: 128, PoolSize: 32, Timeout: 2 * time.Second, Seed: 7, Python: "python3", Memory: DefaultMemory}
 }
 
 // Outcome is how one sample went.
@@ -61,14 +83,22 @@ type Outcome struct {
 // scoreFunc scores one answer for environment env (0 to InFlight-1).
 type scoreFunc func(ctx context.Context, env int, a Answer) Outcome
 
-// Run scores samples in mode and reports the figures. Sandhost modes start
-// a pool of cfg.PoolSize interpreters first (not counted in the figures)
-// and close it after.
+// Run scores samples in mode and reports the figures. Sandhost modes and
+// ModeTorchRL start a pool of cfg.PoolSize interpreters (or processes)
+// first, not counted in the figures, and close it after.
 func Run(ctx context.Context, cfg Config, mode Mode, samples []Answer) (Report, error) {
-	if mode == ModeNative {
+	switch mode {
+	case ModeNative:
 		return report(mode, cfg, drive(ctx, cfg.InFlight, samples, nativeScorer(cfg))), nil
+	case ModeTorchRL:
+		pool, err := startTorchRLPool(ctx, cfg)
+		if err != nil {
+			return Report{}, err
+		}
+		defer pool.close()
+		return report(mode, cfg, drive(ctx, cfg.InFlight, samples, pool.score)), nil
 	}
-	opts := pyexec.Options{Size: cfg.PoolSize, Timeout: cfg.Timeout}
+	opts := pyexec.Options{Size: cfg.PoolSize, Timeout: cfg.Timeout, MemoryLimit: cfg.memory()}
 	if mode == ModeSession {
 		opts.MaxSessions = cfg.InFlight
 	}

@@ -35,6 +35,18 @@ var rebinds = []struct{ name, line string }{
 	{"range", "range = 10"},
 }
 
+// memoryHogs are module-level tables a model sizes for the worst case of a
+// problem's constraints, each far beyond the executor's 256 MiB (or its
+// size not even addressable in wasm32), so that the allocation fails at
+// once natively and in wasm alike, never after a slow climb that a timeout
+// could overtake.
+var memoryHogs = []string{
+	"_memo = [None] * 10**9  # a cache slot for every input up to the constraint",
+	"_sieve = bytearray(2**30)  # primality of every number below 2**30",
+	"_squares = list(range(10**8))  # precomputed for speed",
+	"_line = \"-\" * 2**30  # separator buffer",
+}
+
 // heavyLoops is the native CPU a heavy answer spends before its function
 // (iterations of a Python loop: ~80 ns each natively on this machine, so
 // 0.2 to 0.4 s), varied by problem.
@@ -79,6 +91,11 @@ func (p Problem) variant(i int, k Kind) (string, bool) {
 			}
 		}
 		return "", false
+	case KindMemory:
+		if p.Memory != "" {
+			return p.Memory, true
+		}
+		return memoryHogs[i%len(memoryHogs)] + "\n\n" + p.Answer, true
 	case KindNoImport:
 		var kept []string
 		lines := strings.Split(p.Answer, "\n")

@@ -1,8 +1,9 @@
 // Command scoring runs the RL scoring workload of issue 7 in each mode and
-// the native baseline, one after the other on the same samples, and prints
-// a Markdown table (see bench/scoring/README.md):
+// the native and TorchRL baselines, one after the other on the same
+// samples, and prints a Markdown table (see bench/scoring/README.md), with
+// the machine's load average before and after each mode on stderr:
 //
-//	go run ./bench/scoring/cmd/scoring [-n 600] [-c 128] [-p 32] [-timeout 2s] [-modes default,shared,fresh,session,native] [-json out.json]
+//	go run ./bench/scoring/cmd/scoring [-n 600] [-c 128] [-p 32] [-timeout 2s] [-memory 268435456] [-modes default,shared,fresh,session,native,torchrl] [-json out.json]
 package main
 
 import (
@@ -24,8 +25,9 @@ func main() {
 	flag.IntVar(&cfg.PoolSize, "p", cfg.PoolSize, "interpreters in the pool; native processes at once")
 	flag.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "timeout per sample")
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the draw")
-	flag.StringVar(&cfg.Python, "python", cfg.Python, "native interpreter of the baseline")
-	modes := flag.String("modes", "default,shared,fresh,session,native", "modes to run, in order")
+	flag.StringVar(&cfg.Python, "python", cfg.Python, "native interpreter of the baselines")
+	flag.Int64Var(&cfg.Memory, "memory", cfg.Memory, "memory limit per interpreter or native process, bytes")
+	modes := flag.String("modes", "default,shared,fresh,session,native,torchrl", "modes to run, in order")
 	jsonOut := flag.String("json", "", "also write the reports as JSON to this file")
 	flag.Parse()
 
@@ -38,12 +40,13 @@ func main() {
 	samples := scoring.Draw(cfg.Samples, cfg.Seed)
 	var reports []scoring.Report
 	for _, m := range strings.Split(*modes, ",") {
+		before := loadAverage()
 		rep, err := scoring.Run(ctx, cfg, scoring.Mode(m), samples)
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Fprintf(os.Stderr, "%s: %.1f samples/s, %d spurious timeouts, %d wrong verdicts, %d Execute errors\n",
-			m, rep.PerSecond, rep.SpuriousTimeouts, rep.Wrong, rep.ExecErrors)
+		fmt.Fprintf(os.Stderr, "%s: %.1f samples/s, %d spurious timeouts, %d of %d heavy timed out, %d wrong verdicts, %d Execute errors; load average %s before, %s after\n",
+			m, rep.PerSecond, rep.SpuriousTimeouts, rep.Heavy, rep.HeavyTotal, rep.Wrong, rep.ExecErrors, before, loadAverage())
 		for _, w := range rep.WrongSample {
 			fmt.Fprintf(os.Stderr, "  %s\n", w)
 		}
@@ -63,4 +66,17 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+}
+
+// loadAverage is the 1-minute load average, "?" where /proc/loadavg is not
+// readable: the figures depend on what else the machine runs.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
