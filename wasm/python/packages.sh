@@ -94,7 +94,7 @@ mkdir -p "$logs"
 
 if [ ${#debs[@]} -gt 0 ]; then
   step "a private APT configuration for $SOURCE_SUITE"
-  apt_dir=$root/apt   # kept across keys: .deb files already fetched are reused
+  apt_dir=$root/apt   # kept across keys: a later update fetches only what changed
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/sources.list.d"
   cat >"$apt_dir/sources.list.d/debian.sources" <<SRC
 Types: deb
