@@ -12,7 +12,10 @@
 // service mode: one persistent __main__), session (a session ID keeps its
 // own interpreter) and fresh (a clean interpreter for one call). In every
 // model at most Size interpreters run at once; a call's timeout counts
-// from when it starts running, and Result.Passed is the verdict to score
+// from when it starts running (its wait for a slot and an interpreter is
+// Result.Queued). So that each running interpreter notices its deadline
+// promptly, NewPool raises GOMAXPROCS to the CPUs plus Size unless the
+// GOMAXPROCS environment variable is set. Result.Passed is the verdict to score
 // by (Success is TorchRL's, which a warning on stderr fails). Code may
 // call services of the namespace only where the pool allows them
 // (AllowServices), each call under the code's own deadline.

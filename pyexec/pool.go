@@ -48,6 +48,7 @@ var ErrClosed = errors.New("pyexec: pool closed")
 // from the snapshot.
 func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	opts.defaults()
+	ensureThreads(opts.Size)
 	art, err := opts.artefacts()
 	if err != nil {
 		return nil, err
