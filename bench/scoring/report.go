@@ -43,6 +43,10 @@ type Report struct {
 	ExecErrors                 int
 	ExecError                  string // the first
 	SuccessDisagrees           int    // TorchRL's Success flag != (verdict == pass)
+	// Dead are the samples the TorchRL baseline answered from a process
+	// that had exited (see Outcome.Dead): fast, and failed whatever the
+	// answer.
+	Dead int
 }
 
 // report computes the figures of one run.
@@ -65,6 +69,9 @@ func report(mode Mode, cfg Config, r run) Report {
 		if o.Got == Timeout {
 			rep.Timeouts++
 			over = append(over, o.Overshoot)
+		}
+		if o.Dead {
+			rep.Dead++
 		}
 		if o.Success != (o.Got == Pass) {
 			rep.SuccessDisagrees++
@@ -126,9 +133,13 @@ func Table(reports []Report) string {
 		if native > 0 {
 			ratio = fmt.Sprintf("%.2fx", r.PerSecond/native)
 		}
-		fmt.Fprintf(&b, "| %s | %.1f | %s | %s / %s | %d (%d, %d) | %d of %d | %d%s | %d: %s / %s | %d | %d |\n",
+		dead := ""
+		if r.Dead > 0 {
+			dead = fmt.Sprintf("; %d samples on exited processes", r.Dead)
+		}
+		fmt.Fprintf(&b, "| %s | %.1f | %s | %s / %s | %d (%d, %d) | %d of %d | %d%s%s | %d: %s / %s | %d | %d |\n",
 			r.Mode, r.PerSecond, ratio, ms(r.P50), ms(r.P99), r.SpuriousTimeouts, r.Passing, r.Queued, r.Heavy, r.HeavyTotal,
-			r.Wrong, byKind(r.WrongByKind), r.Timeouts, ms(r.OvershootP50), ms(r.OvershootMax), r.ExecErrors, r.SuccessDisagrees)
+			r.Wrong, byKind(r.WrongByKind), dead, r.Timeouts, ms(r.OvershootP50), ms(r.OvershootMax), r.ExecErrors, r.SuccessDisagrees)
 	}
 	return b.String()
 }

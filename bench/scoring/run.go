@@ -78,6 +78,10 @@ type Outcome struct {
 	Latency   time.Duration
 	Overshoot time.Duration
 	Err       error // an error instead of a result (pyexec: Execute's error)
+	// Dead is set by the TorchRL baseline when the sample landed on a
+	// process that had exited, which TorchRL never replaces: it answers
+	// "Process not initialized or terminated" at once.
+	Dead bool
 }
 
 // scoreFunc scores one answer for environment env (0 to InFlight-1).

@@ -260,14 +260,15 @@ func (p *torchrlProcess) drain(q *lineQueue) string {
 }
 
 // execute runs code as PersistentPythonProcess.execute does; timedOut says
-// the caller must replace the process (TorchRL restarts it in place).
-func (p *torchrlProcess) execute(code string, timeout time.Duration) (res torchrlResult, timedOut bool) {
+// the caller must replace the process (TorchRL restarts it in place), dead
+// that the process had exited before the call.
+func (p *torchrlProcess) execute(code string, timeout time.Duration) (res torchrlResult, timedOut, dead bool) {
 	if p.hasExited() {
 		return torchrlResult{Stderr: "Process not initialized or terminated. Accumulated errors: " + p.drain(&p.errs),
-			ReturnCode: p.cmd.ProcessState.ExitCode()}, false
+			ReturnCode: p.cmd.ProcessState.ExitCode()}, false, true
 	}
 	if _, err := io.WriteString(p.stdin, "---EXEC---\n"+code+"\n---END---\n"); err != nil {
-		return torchrlResult{Stderr: "Failed to write to process: " + err.Error(), ReturnCode: -1}, false
+		return torchrlResult{Stderr: "Failed to write to process: " + err.Error(), ReturnCode: -1}, false, false
 	}
 	var out, errs strings.Builder
 	started := false
@@ -294,13 +295,13 @@ func (p *torchrlProcess) execute(code string, timeout time.Duration) (res torchr
 		time.Sleep(torchrlPoll)
 	}
 	if budget <= 0 {
-		return torchrlResult{Stderr: timedOutMessage, ReturnCode: -1}, true
+		return torchrlResult{Stderr: timedOutMessage, ReturnCode: -1}, true, false
 	}
 	res = torchrlResult{Stdout: out.String(), Stderr: errs.String(), Success: errs.Len() == 0}
 	if !res.Success {
 		res.ReturnCode = 1
 	}
-	return res, false
+	return res, false, false
 }
 
 // cleanup stops the process: SIGTERM, then SIGKILL if it has not exited
@@ -363,7 +364,7 @@ func startTorchRLPool(ctx context.Context, cfg Config) (*torchrlPool, error) {
 
 // execute is PythonExecutorService.execute: the next slot in turn, whether
 // or not it is busy, locked for the call.
-func (p *torchrlPool) execute(code string) (res torchrlResult, ran time.Duration) {
+func (p *torchrlPool) execute(code string) (res torchrlResult, ran time.Duration, dead bool) {
 	p.mu.Lock()
 	s := &p.slots[p.next]
 	p.next = (p.next + 1) % len(p.slots)
@@ -371,10 +372,10 @@ func (p *torchrlPool) execute(code string) (res torchrlResult, ran time.Duration
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.proc == nil {
-		return torchrlResult{Stderr: "Process not initialized", ReturnCode: -1}, 0
+		return torchrlResult{Stderr: "Process not initialized", ReturnCode: -1}, 0, true
 	}
 	t0 := time.Now()
-	res, timedOut := s.proc.execute(code, p.timeout)
+	res, timedOut, dead := s.proc.execute(code, p.timeout)
 	if timedOut {
 		s.proc.cleanup()
 		proc, err := startTorchRLProcess(p.argv, p.timeout)
@@ -383,7 +384,7 @@ func (p *torchrlPool) execute(code string) (res torchrlResult, ran time.Duration
 		}
 		s.proc = proc
 	}
-	return res, time.Since(t0)
+	return res, time.Since(t0), dead
 }
 
 // score is the pool as a scoreFunc: the sample waits for one of the
@@ -395,9 +396,9 @@ func (p *torchrlPool) score(ctx context.Context, env int, a Answer) Outcome {
 	case <-ctx.Done():
 		return Outcome{Answer: a, Latency: time.Since(t0), Err: ctx.Err()}
 	}
-	res, ran := p.execute(a.Code)
+	res, ran, dead := p.execute(a.Code)
 	<-p.calls
-	o := Outcome{Answer: a, Got: res.verdict(), Success: res.Success, Stderr: lastLine(res.Stderr), Latency: time.Since(t0)}
+	o := Outcome{Answer: a, Got: res.verdict(), Success: res.Success, Stderr: lastLine(res.Stderr), Latency: time.Since(t0), Dead: dead}
 	if o.Got == Timeout {
 		// From the code's write to the call's return, restart included.
 		o.Overshoot = ran - p.timeout

@@ -33,9 +33,12 @@ func TestTorchRLVerdict(t *testing.T) {
 // on one process, an answer's own module-level import is not a global of
 // its functions (NameError on a new process), what a sample defines is
 // seen by the next ones (an import another answer forgot, a rebound
-// builtin), and a timeout restarts the process, which clears that state.
+// builtin), a timeout restarts the process, which clears that state, and
+// a process that exits is never replaced: a rebound str breaks the
+// driver's own report of the next exception, so it exits, and every later
+// sample on it fails.
 func TestTorchRLBaselineKeepsItsFaults(t *testing.T) {
-	cfg := Config{Samples: 7, InFlight: 1, PoolSize: 1, Timeout: 3 * time.Second, Python: nativePython(t)}
+	cfg := Config{Samples: 10, InFlight: 1, PoolSize: 1, Timeout: 3 * time.Second, Python: nativePython(t)}
 	samples := []struct {
 		a    Answer
 		want Verdict // what the baseline gives, right or not
@@ -47,6 +50,9 @@ func TestTorchRLBaselineKeepsItsFaults(t *testing.T) {
 		{Answer{Problem: "loop", Kind: KindLoop, Code: "while True:\n    pass\n"}, Timeout},
 		{Answer{Problem: "uses list after restart", Kind: KindCorrect, Code: "assert list((1,)) == [1]\n"}, Pass},
 		{Answer{Problem: "warning", Kind: KindWarning, Code: "x = 0\nif x is 0:\n    pass\n"}, Pass},
+		{Answer{Problem: "rebinds str", Kind: KindRebind, Code: "str = \"result\"\n"}, Pass},
+		{Answer{Problem: "raises", Kind: KindRaise, Code: "raise ValueError(\"no\")\n"}, Fail},
+		{Answer{Problem: "after the exit", Kind: KindCorrect, Code: "assert 1 + 1 == 2\n"}, Fail},
 	}
 	ctx := context.Background()
 	pool, err := startTorchRLPool(ctx, cfg)
@@ -67,7 +73,10 @@ func TestTorchRLBaselineKeepsItsFaults(t *testing.T) {
 	if w := r.outcomes[6]; w.Success {
 		t.Error("a warning on stderr left TorchRL's Success true")
 	}
-	if rep := report(ModeTorchRL, cfg, r); rep.Wrong != 3 || rep.Timeouts != 1 {
-		t.Errorf("%d wrong verdicts and %d timeouts, want 3 (own import, forgotten import, rebound list) and 1", rep.Wrong, rep.Timeouts)
+	if !r.outcomes[9].Dead || r.outcomes[8].Dead {
+		t.Errorf("dead process: %v before the exit, %v after; want false, true", r.outcomes[8].Dead, r.outcomes[9].Dead)
+	}
+	if rep := report(ModeTorchRL, cfg, r); rep.Wrong != 4 || rep.Timeouts != 1 || rep.Dead != 1 {
+		t.Errorf("%d wrong verdicts, %d timeouts, %d on a dead process; want 4 (own import, forgotten import, rebound list, after the exit), 1, 1", rep.Wrong, rep.Timeouts, rep.Dead)
 	}
 }
