@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/sandhost/sandhost/registry/driver"
 )
@@ -37,10 +38,86 @@ var errorCodes = []struct {
 // codeFailed marks an error of the service's own code.
 const codeFailed = "failed"
 
+// extraCodes are the rows RegisterErrorCode added, tried before errorCodes.
+var (
+	extraCodesMu sync.RWMutex
+	extraCodes   []extraCode
+)
+
+type extraCode struct {
+	code      string
+	sentinels []error
+}
+
+// RegisterErrorCode makes an error that matches every one of sentinels
+// cross hosts as code: the caller's error matches them all with errors.Is
+// and keeps the text the serving side wrote, as the registry's own errors
+// do. It is for packages whose services fail in classes a caller tests for
+// (plugins/wasm: ErrTrap, ErrTimeout, ErrMemory) and is called from their
+// init, so both sides have it; a process without it decodes the code as a
+// *ServiceError. Codes are tried in the order registered, before the
+// registry's own: register the row with the most sentinels first. It
+// panics on a code already used or on no sentinel.
+func RegisterErrorCode(code string, sentinels ...error) {
+	extraCodesMu.Lock()
+	defer extraCodesMu.Unlock()
+	if len(sentinels) == 0 {
+		panic("registry: RegisterErrorCode with no sentinel for " + code)
+	}
+	used := code == codeFailed
+	for _, row := range errorCodes {
+		used = used || row.code == code
+	}
+	for _, row := range extraCodes {
+		used = used || row.code == code
+	}
+	if used {
+		panic("registry: RegisterErrorCode called twice for " + code)
+	}
+	extraCodes = append(extraCodes, extraCode{code: code, sentinels: sentinels})
+}
+
+// matchesAll reports whether err matches every sentinel.
+func matchesAll(err error, sentinels []error) bool {
+	for _, s := range sentinels {
+		if !errors.Is(err, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// extraCodeOf is the registered code err matches, or "".
+func extraCodeOf(err error) string {
+	extraCodesMu.RLock()
+	defer extraCodesMu.RUnlock()
+	for _, row := range extraCodes {
+		if matchesAll(err, row.sentinels) {
+			return row.code
+		}
+	}
+	return ""
+}
+
+// extraSentinels are the sentinels of a registered code, or nil.
+func extraSentinels(code string) []error {
+	extraCodesMu.RLock()
+	defer extraCodesMu.RUnlock()
+	for _, row := range extraCodes {
+		if row.code == code {
+			return row.sentinels
+		}
+	}
+	return nil
+}
+
 // codeOf is the code of err ("" for nil).
 func codeOf(err error) string {
 	if err == nil {
 		return ""
+	}
+	if code := extraCodeOf(err); code != "" {
+		return code
 	}
 	for _, row := range errorCodes {
 		if errors.Is(err, row.err) {
@@ -65,9 +142,12 @@ func responseError(resp driver.Response, service, method string) error {
 	if resp.Code == "" {
 		return nil
 	}
+	if sentinels := extraSentinels(resp.Code); sentinels != nil {
+		return fmt.Errorf("call %s.%s: %w", service, method, &codedError{sentinels: sentinels, msg: resp.Message})
+	}
 	for _, row := range errorCodes {
 		if row.code == resp.Code {
-			err := &codedError{sentinel: row.err, msg: resp.Message}
+			err := &codedError{sentinels: []error{row.err}, msg: resp.Message}
 			if row.call {
 				return fmt.Errorf("call %s.%s: %w", service, method, err)
 			}
@@ -88,17 +168,18 @@ func callError(service, method string, err error) error {
 
 // codedError is an error decoded from a reply: its text is the text the
 // other side wrote, which names the sentinel already (so it is not said
-// twice, as in "service already exists: service already exists").
+// twice, as in "service already exists: service already exists"). It
+// matches each of its sentinels; the first names it.
 type codedError struct {
-	sentinel error
-	msg      string
+	sentinels []error
+	msg       string
 }
 
 func (e *codedError) Error() string {
-	if strings.Contains(e.msg, e.sentinel.Error()) {
+	if strings.Contains(e.msg, e.sentinels[0].Error()) {
 		return e.msg
 	}
-	return e.sentinel.Error() + ": " + e.msg
+	return e.sentinels[0].Error() + ": " + e.msg
 }
 
-func (e *codedError) Unwrap() error { return e.sentinel }
+func (e *codedError) Unwrap() []error { return e.sentinels }

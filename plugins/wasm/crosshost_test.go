@@ -3,12 +3,14 @@ package wasm_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sandhost/sandhost/internal/testhost"
 	"github.com/sandhost/sandhost/internal/testredis"
@@ -67,13 +69,36 @@ func TestAcrossHosts(t *testing.T) {
 	if err != nil || len(toks) != 2 || toks[0] != 'h' || toks[1] != 'é' {
 		t.Fatalf("tok.encode across hosts = %v, %v", toks, err)
 	}
-	// An error from the plugin's machine crosses hosts with its words.
-	m := register(t, client, "misbehave", misbehaveSrc, wasm.Args{})
-	if _, err := m.Call(ctx, "trap", nil); err == nil || !strings.Contains(err.Error(), wasm.ErrTrap.Error()) || !strings.Contains(err.Error(), `"trap"`) {
-		t.Fatalf("trap across hosts: %v", err)
-	}
-	if out, err := m.Call(ctx, "ok", []byte("again")); err != nil || string(out) != "again" {
-		t.Fatalf("call after a trap across hosts: %q, %v", out, err)
+	// An error from the plugin's machine crosses hosts with its words and
+	// its reason, which errors.Is finds on this side too; each failure is
+	// followed by a healthy call.
+	m := register(t, client, "misbehave", misbehaveSrc, wasm.Args{Memory: 32 << 20})
+	looper := register(t, client, "looper", misbehaveSrc, wasm.Args{Timeout: 500 * time.Millisecond})
+	for _, c := range []struct {
+		h    *registry.Handle
+		fn   string
+		want []error
+	}{
+		{m, "trap", []error{wasm.ErrTrap}},
+		{looper, "loop", []error{wasm.ErrTimeout, registry.ErrDeadlineExceeded}},
+		{m, "hog", []error{wasm.ErrMemory}},
+	} {
+		// The test's bound on the call, well past the plugin's timeout: Go's
+		// runtime collects a few times before it gives up on memory.
+		callCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		_, err := c.h.Call(callCtx, c.fn, nil)
+		cancel()
+		for _, w := range c.want {
+			if !errors.Is(err, w) {
+				t.Errorf("%s across hosts: %v, want it to match %q", c.fn, err, w)
+			}
+		}
+		if err == nil || !strings.Contains(err.Error(), `"`+c.fn+`"`) {
+			t.Errorf("%s across hosts: %v, want the function named", c.fn, err)
+		}
+		if out, err := c.h.Call(ctx, "ok", []byte("after "+c.fn)); err != nil || string(out) != "after "+c.fn {
+			t.Fatalf("call after %s across hosts: %q, %v", c.fn, out, err)
+		}
 	}
 
 	// `host plugins` lists them with the host, version and counters.
@@ -94,7 +119,7 @@ func TestAcrossHosts(t *testing.T) {
 	for _, r := range rows {
 		got[r.Name] = fmt.Sprintf("%v %v %v %d", r.Version == counter, hosts[r.Host], r.Functions, r.Calls)
 	}
-	if len(rows) != 4 || got["count-a"] != "true true [incr incr_shared] 2" || got["count-b"] != "true true [incr incr_shared] 1" {
+	if len(rows) != 5 || got["count-a"] != "true true [incr incr_shared] 2" || got["count-b"] != "true true [incr incr_shared] 1" {
 		t.Fatalf("host plugins: %v", got)
 	}
 }

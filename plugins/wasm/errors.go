@@ -3,6 +3,8 @@ package wasm
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sandhost/sandhost/registry"
 )
 
 // Reasons a call failed in the plugin's machine rather than in its code;
@@ -20,6 +22,18 @@ var (
 	// ErrClosed: the service was closed.
 	ErrClosed = errors.New("wasm: plugin closed")
 )
+
+// The reasons cross hosts: a caller on another host gets an error that
+// errors.Is matches against the same sentinels (its text is the serving
+// host's; errors.As finds no *CallError there).
+func init() {
+	// A timeout that a deadline ended is also the registry's deadline, as in
+	// process: that row goes first, being the more specific.
+	registry.RegisterErrorCode("wasm_timeout_deadline", ErrTimeout, registry.ErrDeadlineExceeded)
+	registry.RegisterErrorCode("wasm_timeout", ErrTimeout)
+	registry.RegisterErrorCode("wasm_trap", ErrTrap)
+	registry.RegisterErrorCode("wasm_memory", ErrMemory)
+}
 
 // CallError is the error of a failed plugin call. Reason is ErrTrap,
 // ErrTimeout or ErrMemory when the guest's machine failed, nil when the
