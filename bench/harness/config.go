@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Mode sets how long the harness measures.
@@ -78,12 +79,19 @@ type sizes struct {
 	repeats int // repeated runs of each figure
 	ops     int // operations per run of a fast figure (µs each)
 	slowOps int // operations per run of a slow figure (ms each)
+	// runBudget caps a run's time: fewer operations where the untimed
+	// ones show that ops would take longer (minOps at least).
+	runBudget time.Duration
 	// scoring
 	samples, inFlight, scorePool int
 	// registry
-	services     int
-	concurrency  []int
-	callsPerConc int
+	services int
+	// registerBudget bounds the registration of services: a deployment
+	// where registering gets slower with the count stops short of services.
+	registerBudget time.Duration
+	getOps         int // Gets per run
+	concurrency    []int
+	callsPerConc   int
 	// python
 	envs, envPool int
 	poolSizes     []int
@@ -96,18 +104,18 @@ type sizes struct {
 func (m Mode) sizes() sizes {
 	switch m {
 	case Full:
-		return sizes{repeats: 5, ops: 2000, slowOps: 40, samples: 600, inFlight: 128, scorePool: 32,
-			services: 10000, concurrency: []int{1, 8, 32, 128}, callsPerConc: 4000,
+		return sizes{repeats: 5, ops: 2000, slowOps: 40, runBudget: 3 * time.Second, samples: 600, inFlight: 128, scorePool: 32,
+			services: 10000, registerBudget: 2 * time.Minute, getOps: 2000, concurrency: []int{1, 8, 32, 128}, callsPerConc: 4000,
 			envs: 128, envPool: 32, poolSizes: []int{1, 2, 4, 8, 16, 32},
 			idleInterps: 32, sessions: []int{32, 128, 512}, nativeProcs: 16}
 	case Quick:
-		return sizes{repeats: 3, ops: 300, slowOps: 8, samples: 96, inFlight: 32, scorePool: 8,
-			services: 10000, concurrency: []int{1, 8, 32, 128}, callsPerConc: 600,
+		return sizes{repeats: 3, ops: 300, slowOps: 8, runBudget: 2 * time.Second, samples: 40, inFlight: 16, scorePool: 4,
+			services: 10000, registerBudget: 3 * time.Second, getOps: 100, concurrency: []int{1, 8, 32, 128}, callsPerConc: 300,
 			envs: 32, envPool: 8, poolSizes: []int{2, 8},
 			idleInterps: 8, sessions: []int{32, 128}, nativeProcs: 4}
 	default: // smoke
-		return sizes{repeats: 1, ops: 20, slowOps: 2, samples: 8, inFlight: 4, scorePool: 2,
-			services: 200, concurrency: []int{1, 8}, callsPerConc: 40,
+		return sizes{repeats: 1, ops: 20, slowOps: 2, runBudget: time.Second, samples: 8, inFlight: 4, scorePool: 2,
+			services: 200, registerBudget: 5 * time.Second, getOps: 20, concurrency: []int{1, 8}, callsPerConc: 40,
 			envs: 4, envPool: 2, poolSizes: []int{1, 2},
 			idleInterps: 2, sessions: []int{2, 4}, nativeProcs: 2}
 	}

@@ -14,14 +14,31 @@ type op func(ctx context.Context) error
 // maxKept bounds the latencies a figure keeps for its charts.
 const maxKept = 200
 
-// sequential runs op n times, one after the other, after a few untimed
-// calls that warm connections and caches, and returns each call's time.
-func sequential(ctx context.Context, n int, fn op) ([]time.Duration, error) {
-	for range min(n/10+1, 20) {
+// minOps is the fewest calls a run makes, whatever its time budget.
+const minOps = 10
+
+// capped is n, or fewer calls where n would take longer than budget at the
+// pace the untimed calls went (calls in took wall): on a slow deployment a
+// run stops at its budget rather than taking minutes.
+func capped(n, calls int, wall, budget time.Duration) int {
+	if wall <= 0 || budget <= 0 {
+		return n
+	}
+	return min(n, max(minOps, int(float64(calls)*float64(budget)/float64(wall))))
+}
+
+// sequential runs op n times, one after the other (fewer when n would
+// take longer than budget), after a few untimed calls that warm
+// connections and caches, and returns each call's time.
+func sequential(ctx context.Context, n int, budget time.Duration, fn op) ([]time.Duration, error) {
+	warm := min(n/10+1, 20)
+	t0 := time.Now()
+	for range warm {
 		if err := fn(ctx); err != nil {
 			return nil, err
 		}
 	}
+	n = capped(n, warm, time.Since(t0), budget)
 	lat := make([]time.Duration, n)
 	for i := range n {
 		t0 := time.Now()
@@ -34,14 +51,17 @@ func sequential(ctx context.Context, n int, fn op) ([]time.Duration, error) {
 }
 
 // concurrent runs op n times from c callers (each takes the next call as
-// soon as its last one returned), after c untimed calls, and returns each
-// call's time and the wall time of the n calls.
-func concurrent(ctx context.Context, n, c int, fn op) ([]time.Duration, time.Duration, error) {
-	if err := spread(ctx, c, c, fn, nil); err != nil {
+// soon as its last one returned; fewer calls when n would take longer than
+// budget), after 2c untimed calls, and returns each call's time and the
+// wall time of the calls.
+func concurrent(ctx context.Context, n, c int, budget time.Duration, fn op) ([]time.Duration, time.Duration, error) {
+	t0 := time.Now()
+	if err := spread(ctx, 2*c, c, fn, nil); err != nil {
 		return nil, 0, err
 	}
+	n = max(capped(n, 2*c, time.Since(t0), budget), c)
 	lat := make([]time.Duration, n)
-	t0 := time.Now()
+	t0 = time.Now()
 	err := spread(ctx, n, c, fn, lat)
 	return lat, time.Since(t0), err
 }
@@ -75,12 +95,13 @@ func spread(ctx context.Context, n, c int, fn op, lat []time.Duration) error {
 	return context.Cause(ctx)
 }
 
-// latencyFigure is a figure of repeats runs of n sequential calls: each
-// run's median, p50 and p99 over every call, in ms.
-func latencyFigure(ctx context.Context, f Figure, repeats, n int, fn op) (*Figure, error) {
+// latency is a figure of the mode's repeated runs of n sequential calls
+// (at most its run budget each): each run's median, p50 and p99 over
+// every call, in ms.
+func (b *bench) latency(ctx context.Context, f Figure, n int, fn op) (*Figure, error) {
 	var all []time.Duration
-	for range repeats {
-		lat, err := sequential(ctx, n, fn)
+	for range b.sz.repeats {
+		lat, err := sequential(ctx, n, b.sz.runBudget, fn)
 		if err != nil {
 			return nil, err
 		}
@@ -93,16 +114,17 @@ func latencyFigure(ctx context.Context, f Figure, repeats, n int, fn op) (*Figur
 	return &f, nil
 }
 
-// throughputFigure is a figure of repeats runs of n calls from c callers:
-// each run's calls per second; p50 and p99 of the calls' latencies in ms.
-func throughputFigure(ctx context.Context, f Figure, repeats, n, c int, fn op) (*Figure, error) {
+// throughput is a figure of the mode's repeated runs of n calls from c
+// callers (at most its run budget each): each run's calls per second; p50
+// and p99 of the calls' latencies in ms.
+func (b *bench) throughput(ctx context.Context, f Figure, n, c int, fn op) (*Figure, error) {
 	var all []time.Duration
-	for range repeats {
-		lat, wall, err := concurrent(ctx, n, c, fn)
+	for range b.sz.repeats {
+		lat, wall, err := concurrent(ctx, n, c, b.sz.runBudget, fn)
 		if err != nil {
 			return nil, err
 		}
-		f.Runs = append(f.Runs, float64(n)/wall.Seconds())
+		f.Runs = append(f.Runs, float64(len(lat))/wall.Seconds())
 		all = append(all, lat...)
 	}
 	if f.Unit == "" {

@@ -54,12 +54,12 @@ func runPlugins(ctx context.Context, b *bench, s *ScenarioRun) error {
 	sandhost := func(ctx context.Context) error { _, err := p.Call(ctx, "noop", in); return err }
 
 	group := "noop call in process"
-	f, err := latencyFigure(ctx, Figure{Group: group, Subject: "sandhost, Plugin.Call"}, b.sz.repeats, b.sz.ops*10, sandhost)
+	f, err := b.latency(ctx, Figure{Group: group, Subject: "sandhost, Plugin.Call"}, b.sz.ops*10, sandhost)
 	if err != nil {
 		return err
 	}
 	b.add(s, f)
-	f, err = latencyFigure(ctx, Figure{Group: group, Subject: "Extism go-sdk, CallWithContext on one instance", Baseline: true}, b.sz.repeats, b.sz.ops*10,
+	f, err = b.latency(ctx, Figure{Group: group, Subject: "Extism go-sdk, CallWithContext on one instance", Baseline: true}, b.sz.ops*10,
 		func(ctx context.Context) error { _, _, err := inst.CallWithContext(ctx, "noop", in); return err })
 	if err != nil {
 		return err
@@ -69,13 +69,13 @@ func runPlugins(ctx context.Context, b *bench, s *ScenarioRun) error {
 	// What the pool saves: its checkout and return are inside every
 	// Plugin.Call above; without a pool each call starts an instance.
 	group = "pool checkout: a call on a warm instance"
-	f, err = latencyFigure(ctx, Figure{Group: group, Subject: fmt.Sprintf("sandhost, pool of %d warm instances", runtime.NumCPU())},
-		b.sz.repeats, b.sz.ops, sandhost)
+	f, err = b.latency(ctx, Figure{Group: group, Subject: fmt.Sprintf("sandhost, pool of %d warm instances", runtime.NumCPU())},
+		b.sz.ops, sandhost)
 	if err != nil {
 		return err
 	}
 	b.add(s, f)
-	f, err = latencyFigure(ctx, Figure{Group: group, Subject: "Extism go-sdk, a new instance per call", Baseline: true}, b.sz.repeats, b.sz.ops,
+	f, err = b.latency(ctx, Figure{Group: group, Subject: "Extism go-sdk, a new instance per call", Baseline: true}, b.sz.ops,
 		func(ctx context.Context) error {
 			i, err := cp.Instance(ctx, extism.PluginInstanceConfig{})
 			if err != nil {

@@ -63,7 +63,7 @@ func runPython(ctx context.Context, b *bench, s *ScenarioRun) error {
 		return err
 	}
 	defer pool.Close()
-	rep, ops, slow := b.sz.repeats, b.sz.ops, b.sz.slowOps
+	ops, slow := b.sz.ops, b.sz.slowOps
 	call := func(code string, opts ...pyexec.ExecOption) op {
 		return func(ctx context.Context) error { return passed(pool.Execute(ctx, code, opts...)) }
 	}
@@ -85,7 +85,7 @@ func runPython(ctx context.Context, b *bench, s *ScenarioRun) error {
 			if m.opt != nil {
 				opts = append(opts, m.opt)
 			}
-			f, err := latencyFigure(ctx, Figure{Group: c.group, Subject: m.subject}, rep, c.n, call(c.code, opts...))
+			f, err := b.latency(ctx, Figure{Group: c.group, Subject: m.subject}, c.n, call(c.code, opts...))
 			if err != nil {
 				return fmt.Errorf("%s, %s: %w", c.group, m.subject, err)
 			}
@@ -96,8 +96,8 @@ func runPython(ctx context.Context, b *bench, s *ScenarioRun) error {
 			if err != nil {
 				return err
 			}
-			f, err := latencyFigure(ctx, Figure{Group: c.group, Subject: py.subject + ", persistent process", Baseline: true},
-				rep, c.n, func(context.Context) error { return l.run(c.code) })
+			f, err := b.latency(ctx, Figure{Group: c.group, Subject: py.subject + ", persistent process", Baseline: true},
+				c.n, func(context.Context) error { return l.run(c.code) })
 			l.kill()
 			if err != nil {
 				return err
@@ -108,13 +108,13 @@ func runPython(ctx context.Context, b *bench, s *ScenarioRun) error {
 
 	// A clean interpreter per call against a new process per call.
 	group := "fresh interpreter, then " + tinyCode
-	f, err := latencyFigure(ctx, Figure{Group: group, Subject: "sandhost, fresh"}, rep, slow, call(tinyCode, pyexec.Fresh()))
+	f, err := b.latency(ctx, Figure{Group: group, Subject: "sandhost, fresh"}, slow, call(tinyCode, pyexec.Fresh()))
 	if err != nil {
 		return err
 	}
 	b.add(s, f)
 	for _, py := range pys {
-		f, err := latencyFigure(ctx, Figure{Group: group, Subject: py.subject + " -S -c, a process", Baseline: true}, rep, slow,
+		f, err := b.latency(ctx, Figure{Group: group, Subject: py.subject + " -S -c, a process", Baseline: true}, slow,
 			func(ctx context.Context) error { return exec.CommandContext(ctx, py.path, "-S", "-c", tinyCode).Run() })
 		if err != nil {
 			return err
@@ -125,7 +125,7 @@ func runPython(ctx context.Context, b *bench, s *ScenarioRun) error {
 	// pydantic Monty's metric: a new interpreter and 10 calls in it.
 	group = "fresh interpreter + 10 session calls"
 	var seq atomic.Int64
-	f, err = latencyFigure(ctx, Figure{Group: group, Subject: "sandhost, new session"}, rep, slow, func(ctx context.Context) error {
+	f, err = b.latency(ctx, Figure{Group: group, Subject: "sandhost, new session"}, slow, func(ctx context.Context) error {
 		id := "monty-" + strconv.FormatInt(seq.Add(1), 10)
 		defer pool.ResetSession(id)
 		for range 10 {
@@ -140,7 +140,7 @@ func runPython(ctx context.Context, b *bench, s *ScenarioRun) error {
 	}
 	b.add(s, f)
 	for _, py := range pys {
-		f, err := latencyFigure(ctx, Figure{Group: group, Subject: py.subject + ", new persistent process", Baseline: true}, rep, slow,
+		f, err := b.latency(ctx, Figure{Group: group, Subject: py.subject + ", new persistent process", Baseline: true}, slow,
 			func(context.Context) error {
 				l, err := startNativeLoop(py.path)
 				if err != nil {

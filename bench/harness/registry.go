@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -64,6 +66,12 @@ func runRegistry(ctx context.Context, b *bench, s *ScenarioRun) error {
 	return nil
 }
 
+// quiet logs the registries' errors only, on the progress writer: their
+// warnings (a heartbeat late under load) would drown the figures.
+func (b *bench) quiet() registry.Option {
+	return registry.WithLogger(slog.New(slog.NewTextHandler(b.progress, &slog.HandlerOptions{Level: slog.LevelError})))
+}
+
 // namespace is a namespace of its own for each figure's registry.
 func namespace(what string) string {
 	return fmt.Sprintf("bench-%s-%d-%d", what, os.Getpid(), rand.Uint32())
@@ -72,7 +80,7 @@ func namespace(what string) string {
 // inProcessCalls: a call whose service lives in the calling process,
 // against calling the service's method directly.
 func inProcessCalls(ctx context.Context, b *bench, s *ScenarioRun) error {
-	r, err := registry.Open(ctx, "embedded://", registry.WithNamespace(namespace("inproc")))
+	r, err := registry.Open(ctx, "embedded://", registry.WithNamespace(namespace("inproc")), b.quiet())
 	if err != nil {
 		return err
 	}
@@ -83,13 +91,13 @@ func inProcessCalls(ctx context.Context, b *bench, s *ScenarioRun) error {
 	}
 	for _, c := range b.sz.concurrency {
 		group := fmt.Sprintf("call in process, c=%d", c)
-		f, err := throughputFigure(ctx, Figure{Group: group, Subject: "sandhost, in process", Unit: "calls/s"}, b.sz.repeats, b.sz.callsPerConc*10, c,
+		f, err := b.throughput(ctx, Figure{Group: group, Subject: "sandhost, in process", Unit: "calls/s"}, b.sz.callsPerConc*10, c,
 			func(ctx context.Context) error { _, err := h.Call(ctx, "x", callPayload); return err })
 		if err != nil {
 			return err
 		}
 		b.add(s, f)
-		f, err = throughputFigure(ctx, Figure{Group: group, Subject: "Go method call", Baseline: true, Unit: "calls/s"}, b.sz.repeats, b.sz.callsPerConc*10, c,
+		f, err = b.throughput(ctx, Figure{Group: group, Subject: "Go method call", Baseline: true, Unit: "calls/s"}, b.sz.callsPerConc*10, c,
 			func(ctx context.Context) error { _, err := noop.Call(ctx, "x", callPayload); return err })
 		if err != nil {
 			return err
@@ -103,12 +111,12 @@ func inProcessCalls(ctx context.Context, b *bench, s *ScenarioRun) error {
 // against a bare Redis hash of the same specs (HSETNX, HGET, HKEYS).
 func namespaceOps(ctx context.Context, b *bench, s *ScenarioRun, d deployment) error {
 	n := b.sz.services
-	r, err := registry.Open(ctx, d.dsn, registry.WithNamespace(namespace("ns")))
+	r, err := registry.Open(ctx, d.dsn, registry.WithNamespace(namespace("ns")), b.quiet())
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	client, err := registry.Open(ctx, r.Addr(), registry.WithNamespace(r.Namespace()), registry.ClientOnly())
+	client, err := registry.Open(ctx, r.Addr(), registry.WithNamespace(r.Namespace()), registry.ClientOnly(), b.quiet())
 	if err != nil {
 		return err
 	}
@@ -123,48 +131,63 @@ func namespaceOps(ctx context.Context, b *bench, s *ScenarioRun, d deployment) e
 	defer bare.Del(context.Background(), bareKey)
 
 	name := func(i int) string { return "svc-" + strconv.Itoa(i) }
+	// Register: every service once, one run (a second would register
+	// names that exist), within a time budget: a deployment too slow for
+	// n services stops short, and says so.
 	var spec []byte
-	// Register: every service once; the run's figure is each call's time
-	// (one run: a second would register names that exist).
+	var lat []time.Duration
+	deadline := time.Now().Add(b.sz.registerBudget)
 	i := 0
-	f, err := latencyFigure(ctx, Figure{Group: fmt.Sprintf("register, %d services, %s", n, d.name), Subject: "sandhost, RegisterService"}, 1, n-min(n/10+1, 20),
-		func(ctx context.Context) error {
-			h, err := r.RegisterService(ctx, name(i), noop)
-			i++
-			if err == nil && spec == nil {
-				spec, err = json.Marshal(h.Spec())
-			}
+	for ; i < n && time.Now().Before(deadline); i++ {
+		t0 := time.Now()
+		h, err := r.RegisterService(ctx, name(i), noop)
+		if err != nil {
 			return err
-		})
-	if err != nil {
-		return err
+		}
+		lat = append(lat, time.Since(t0))
+		if spec == nil {
+			if spec, err = json.Marshal(h.Spec()); err != nil {
+				return err
+			}
+		}
 	}
+	if i < n {
+		b.note(s, "%s: %d of %d services registered within the %s budget (first tenth's median %s ms, last tenth's %s ms); its namespace figures are with %d",
+			d.name, i, n, b.sz.registerBudget, num(ms(quantile(lat[:max(1, i/10)], 0.5))), num(ms(quantile(lat[i-max(1, i/10):], 0.5))), i)
+	}
+	group := fmt.Sprintf("register, %d services, %s", i, d.name)
+	f := valueFigure(Figure{Group: group, Subject: "sandhost, RegisterService", Unit: "ms", Better: "lower", Counts: map[string]int{"services": i}}, []float64{ms(quantile(lat, 0.5))})
+	f.setLatencies(lat)
 	b.add(s, f)
-	j := 0
-	f, err = latencyFigure(ctx, Figure{Group: f.Group, Subject: "bare Redis HSETNX", Baseline: true}, 1, n-min(n/10+1, 20),
-		func(ctx context.Context) error { j++; return bare.HSetNX(ctx, bareKey, name(j-1), spec).Err() })
-	if err != nil {
-		return err
+	lat = lat[:0]
+	for j := range i {
+		t0 := time.Now()
+		if err := bare.HSetNX(ctx, bareKey, name(j), spec).Err(); err != nil {
+			return err
+		}
+		lat = append(lat, time.Since(t0))
 	}
+	f = valueFigure(Figure{Group: group, Subject: "bare Redis HSETNX", Baseline: true, Unit: "ms", Better: "lower"}, []float64{ms(quantile(lat, 0.5))})
+	f.setLatencies(lat)
 	b.add(s, f)
 
 	pick := func() string { return name(rand.IntN(i)) }
-	group := fmt.Sprintf("get, %d services, %s", n, d.name)
-	f, err = latencyFigure(ctx, Figure{Group: group, Subject: "sandhost, Get from another host"}, b.sz.repeats, b.sz.ops,
+	group = fmt.Sprintf("get, %d services, %s", i, d.name)
+	f, err = b.latency(ctx, Figure{Group: group, Subject: "sandhost, Get from another host"}, b.sz.getOps,
 		func(ctx context.Context) error { _, err := client.Get(ctx, pick()); return err })
 	if err != nil {
 		return err
 	}
 	b.add(s, f)
-	f, err = latencyFigure(ctx, Figure{Group: group, Subject: "bare Redis HGET", Baseline: true}, b.sz.repeats, b.sz.ops,
+	f, err = b.latency(ctx, Figure{Group: group, Subject: "bare Redis HGET", Baseline: true}, b.sz.getOps,
 		func(ctx context.Context) error { return bare.HGet(ctx, bareKey, pick()).Err() })
 	if err != nil {
 		return err
 	}
 	b.add(s, f)
 
-	group = fmt.Sprintf("list, %d services, %s", n, d.name)
-	f, err = latencyFigure(ctx, Figure{Group: group, Subject: "sandhost, List"}, b.sz.repeats, b.sz.slowOps,
+	group = fmt.Sprintf("list, %d services, %s", i, d.name)
+	f, err = b.latency(ctx, Figure{Group: group, Subject: "sandhost, List"}, b.sz.slowOps,
 		func(ctx context.Context) error {
 			names, err := client.List(ctx)
 			if err == nil && len(names) < i {
@@ -176,7 +199,7 @@ func namespaceOps(ctx context.Context, b *bench, s *ScenarioRun, d deployment) e
 		return err
 	}
 	b.add(s, f)
-	f, err = latencyFigure(ctx, Figure{Group: group, Subject: "bare Redis HKEYS, sorted", Baseline: true}, b.sz.repeats, b.sz.slowOps,
+	f, err = b.latency(ctx, Figure{Group: group, Subject: "bare Redis HKEYS, sorted", Baseline: true}, b.sz.slowOps,
 		func(ctx context.Context) error {
 			names, err := bare.HKeys(ctx, bareKey).Result()
 			slices.Sort(names)
@@ -199,7 +222,7 @@ func crossHostCalls(ctx context.Context, b *bench, s *ScenarioRun, d deployment,
 	// The embedded Redis lives in a registry of this process, as `host
 	// serve` without --redis keeps it.
 	ns := namespace("calls")
-	home, err := registry.Open(ctx, d.dsn, registry.WithNamespace(ns))
+	home, err := registry.Open(ctx, d.dsn, registry.WithNamespace(ns), b.quiet())
 	if err != nil {
 		return err
 	}
@@ -210,7 +233,7 @@ func crossHostCalls(ctx context.Context, b *bench, s *ScenarioRun, d deployment,
 		return err
 	}
 	defer host.stop()
-	client, err := registry.Open(ctx, url, registry.WithNamespace(ns), registry.ClientOnly())
+	client, err := registry.Open(ctx, url, registry.WithNamespace(ns), registry.ClientOnly(), b.quiet())
 	if err != nil {
 		return err
 	}
@@ -234,13 +257,13 @@ func crossHostCalls(ctx context.Context, b *bench, s *ScenarioRun, d deployment,
 	}()
 	for _, c := range b.sz.concurrency {
 		group := fmt.Sprintf("%s across hosts, %s, c=%d", method, d.name, c)
-		f, err := throughputFigure(ctx, Figure{Group: group, Subject: subject + ", " + d.name, Unit: "calls/s"}, b.sz.repeats, b.sz.callsPerConc, c,
+		f, err := b.throughput(ctx, Figure{Group: group, Subject: subject + ", " + d.name, Unit: "calls/s"}, b.sz.callsPerConc, c,
 			func(ctx context.Context) error { _, err := h.Call(ctx, method, callPayload); return err })
 		if err != nil {
 			return err
 		}
 		b.add(s, f)
-		f, err = throughputFigure(ctx, Figure{Group: group, Subject: "bare Redis Streams, " + d.name, Baseline: true, Unit: "calls/s"}, b.sz.repeats, b.sz.callsPerConc, c,
+		f, err = b.throughput(ctx, Figure{Group: group, Subject: "bare Redis Streams, " + d.name, Baseline: true, Unit: "calls/s"}, b.sz.callsPerConc, c,
 			func(ctx context.Context) error { return bare.call(ctx, callPayload) })
 		if err != nil {
 			return err

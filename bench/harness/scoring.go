@@ -10,11 +10,16 @@ import (
 
 // scoringModes are bench/scoring's modes, sandhost's state models first;
 // the baselines are marked in scoringBaselines.
-var scoringModes = []scoring.Mode{scoring.ModeDefault, scoring.ModeShared, scoring.ModeFresh, scoring.ModeSession, scoring.ModeNative}
+var scoringModes = []scoring.Mode{scoring.ModeDefault, scoring.ModeShared, scoring.ModeFresh, scoring.ModeSession,
+	scoring.ModeNative, scoring.ModeTorchRL}
 
 // scoringBaselines are the modes that are not sandhost: a python3 process
-// per sample (SandboxFusion, verl's default).
-var scoringBaselines = map[scoring.Mode]string{scoring.ModeNative: "python3 process per sample"}
+// per sample (SandboxFusion, verl's default) and TorchRL's executor (a pool
+// of persistent python3 processes, marker and poll).
+var scoringBaselines = map[scoring.Mode]string{
+	scoring.ModeNative:  "python3 process per sample",
+	scoring.ModeTorchRL: "TorchRL-style pool of persistent python3 processes",
+}
 
 // runScoring is scenario 1: model answers scored at InFlight environments
 // on a pool, every mode on the same draw, the baselines in the same run.
@@ -24,9 +29,9 @@ func runScoring(ctx context.Context, b *bench, s *ScenarioRun) error {
 	if b.cfg.Mode == Smoke {
 		cfg.Timeout = time.Second // a loop costs its timeout
 	}
-	repeats := 1
+	repeats := 1 // the workload is long: a full run's 600 samples take minutes natively
 	if b.cfg.Mode == Full {
-		repeats = 3
+		repeats = 2
 	}
 	samples := scoring.Draw(cfg.Samples, cfg.Seed)
 	group := fmt.Sprintf("%d samples, %d in flight, pool of %d, %s timeout", cfg.Samples, cfg.InFlight, cfg.PoolSize, cfg.Timeout)
@@ -48,6 +53,9 @@ func runScoring(ctx context.Context, b *bench, s *ScenarioRun) error {
 			counts["spurious_timeouts"] += rep.SpuriousTimeouts
 			counts["wrong_verdicts"] += rep.Wrong
 			counts["execute_errors"] += rep.ExecErrors
+			if rep.Dead > 0 { // TorchRL: answered by a process that had exited
+				counts["answered_by_dead_process"] += rep.Dead
+			}
 		}
 		subject, baseline := scoringBaselines[mode]
 		if !baseline {
