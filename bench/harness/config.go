@@ -105,7 +105,7 @@ func (m Mode) sizes() sizes {
 	switch m {
 	case Full:
 		return sizes{repeats: 5, ops: 2000, slowOps: 40, runBudget: 3 * time.Second, samples: 600, inFlight: 128, scorePool: 32,
-			services: 10000, registerBudget: 2 * time.Minute, getOps: 2000, concurrency: []int{1, 8, 32, 128}, callsPerConc: 4000,
+			services: 10000, registerBudget: time.Minute, getOps: 2000, concurrency: []int{1, 8, 32, 128}, callsPerConc: 4000,
 			envs: 128, envPool: 32, poolSizes: []int{1, 2, 4, 8, 16, 32},
 			idleInterps: 32, sessions: []int{32, 128, 512}, nativeProcs: 16}
 	case Quick:
