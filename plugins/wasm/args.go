@@ -29,7 +29,9 @@ type Args struct {
 	// Memory limits each instance's memory in bytes, 64 KiB to 4 GiB
 	// (default 256 MiB).
 	Memory int64 `json:"-"`
-	// Timeout limits each call (default none: the caller's deadline).
+	// Timeout limits each call's run on its instance (default none: the
+	// caller's deadline); waiting for an instance counts against the
+	// caller's deadline only.
 	Timeout time.Duration `json:"-"`
 	// AllowedPaths maps host directories to guest paths ("ro:" before the
 	// host path: read-only). None by default: the guest sees no file.

@@ -29,8 +29,8 @@ var errNoRegistry = errors.New("wasm: plugin runs without a registry")
 
 // hostFunctions are the functions plugins import. Each one runs under the
 // call's context: when it ends (timeout, caller's deadline, Close) the
-// function stops waiting and stops the guest, so a timeout interrupts a
-// plugin inside a host function too.
+// function stops waiting (await) and stops the guest, so a timeout
+// interrupts a plugin inside a host function too.
 func (p *Plugin) hostFunctions() []extism.HostFunction {
 	ptr := extism.ValueTypePTR
 	return []extism.HostFunction{
@@ -47,7 +47,7 @@ func (p *Plugin) hostFunctions() []extism.HostFunction {
 			if err != nil {
 				p.fail(ctx, FuncKVGet, err)
 			}
-			v, err := p.kv().KVGet(ctx, KVPrefix+key)
+			v, err := await(ctx, func() ([]byte, error) { return p.kv().KVGet(ctx, KVPrefix+key) })
 			if errors.Is(err, registry.ErrNotFound) {
 				stack[0] = 0
 				return
@@ -67,7 +67,7 @@ func (p *Plugin) hostFunctions() []extism.HostFunction {
 			if err != nil {
 				p.fail(ctx, FuncKVSet, err)
 			}
-			if err := p.kv().KVSet(ctx, KVPrefix+key, v); err != nil {
+			if _, err := await(ctx, func() (struct{}, error) { return struct{}{}, p.kv().KVSet(ctx, KVPrefix+key, v) }); err != nil {
 				p.fail(ctx, FuncKVSet, err)
 			}
 		}, []extism.ValueType{ptr, ptr}, nil),
@@ -79,7 +79,7 @@ func (p *Plugin) hostFunctions() []extism.HostFunction {
 			if err := errors.Join(err1, err2, err3); err != nil {
 				p.fail(ctx, FuncCall, err)
 			}
-			out, err := p.callService(ctx, svc, method, payload)
+			out, err := await(ctx, func() ([]byte, error) { return p.callService(ctx, svc, method, payload) })
 			if ctx.Err() != nil {
 				p.fail(ctx, FuncCall, err)
 			}
@@ -92,6 +92,31 @@ func (p *Plugin) hostFunctions() []extism.HostFunction {
 			}
 			stack[0] = p.write(ctx, cp, FuncCall, reply)
 		}, []extism.ValueType{ptr, ptr, ptr}, []extism.ValueType{ptr}),
+	}
+}
+
+// await runs fn on a goroutine of its own and returns its result, or the
+// context's cause as soon as ctx ends: what fn waits on may not heed ctx (a
+// Redis client waits for its read timeout, a service may ignore its
+// context), and the guest must stop at its deadline all the same. A result
+// that comes later is dropped. fn must not touch the guest's memory, which
+// is gone once the call has ended.
+func await[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, context.Cause(ctx)
 	}
 }
 

@@ -243,11 +243,6 @@ func (p *Plugin) Call(ctx context.Context, method string, payload []byte) ([]byt
 		}
 		return nil, fmt.Errorf("%w %q (methods: %v)", registry.ErrUnknownMethod, method, p.functions)
 	}
-	if p.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, p.timeout, fmt.Errorf("plugin timeout %v", p.timeout))
-		defer cancel()
-	}
 	inst, err := p.pool.get(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -257,6 +252,14 @@ func (p *Plugin) Call(ctx context.Context, method string, payload []byte) ([]byt
 			return nil, fmt.Errorf("wasm plugin %q: %w", p.name, err)
 		}
 		return nil, &CallError{Plugin: p.name, Function: method, Reason: ErrTrap, Err: err}
+	}
+	// The plugin's timeout bounds its run, not the wait for an instance
+	// (a replacement being started after a failure is queueing): only the
+	// caller's deadline bounds that.
+	if p.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, p.timeout, fmt.Errorf("plugin timeout %v", p.timeout))
+		defer cancel()
 	}
 	p.calls.Add(1)
 	inst.stderr.reset()
