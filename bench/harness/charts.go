@@ -148,10 +148,14 @@ func scalingChart(s ScenarioRun) *plot.Plot {
 		default:
 			continue
 		}
+		x := f.PoolSize
+		if f.Sessions > 0 {
+			x = f.Sessions
+		}
 		if f.Baseline {
 			base = append(base, f)
 		} else {
-			pts = append(pts, plotter.XY{X: float64(f.PoolSize), Y: f.Median})
+			pts = append(pts, plotter.XY{X: float64(x), Y: f.Median})
 		}
 	}
 	if len(pts) < 2 || len(base) == 0 {
@@ -163,7 +167,7 @@ func scalingChart(s ScenarioRun) *plot.Plot {
 		xlabel = "sessions"
 		var b plotter.XYs
 		for _, f := range base {
-			b = append(b, plotter.XY{X: float64(f.PoolSize), Y: f.Median})
+			b = append(b, plotter.XY{X: float64(f.Sessions), Y: f.Median})
 		}
 		lines = append(lines, "native: a process per session", b)
 	} else {

@@ -71,9 +71,9 @@ func runMemory(ctx context.Context, b *bench, s *ScenarioRun) error {
 			rss := procKB("self", "/status", "VmRSS:")
 			group := fmt.Sprintf("host RSS with %d sessions", k)
 			b.add(s, valueFigure(Figure{Group: group, Subject: fmt.Sprintf("sandhost, one process, pool of %d", b.sz.envPool),
-				Unit: "MiB", Better: "lower", PoolSize: k}, []float64{mib(rss)}))
+				Unit: "MiB", Better: "lower", PoolSize: b.sz.envPool, Sessions: k}, []float64{mib(rss)}))
 			b.add(s, valueFigure(Figure{Group: group, Subject: fmt.Sprintf("%s, %d persistent processes (RSS of %d measured, times %d)", py.subject, k, b.sz.nativeProcs, k),
-				Baseline: true, Unit: "MiB", Better: "lower", PoolSize: k}, []float64{mib(rssKB * int64(k))}))
+				Baseline: true, Unit: "MiB", Better: "lower", Sessions: k}, []float64{mib(rssKB * int64(k))}))
 		}
 		return nil
 	})

@@ -39,10 +39,11 @@ type Figure struct {
 	Unit     string `json:"unit"` // ms, ops/s, samples/s, MiB, s
 	// Better is "lower" or "higher": which way a ratio is a win.
 	Better string `json:"better"`
-	// Concurrency and PoolSize place the figure on the charts' x axes
-	// (0 when they do not apply).
+	// Concurrency, PoolSize and Sessions place the figure on the charts'
+	// x axes (0 when they do not apply).
 	Concurrency int `json:"concurrency,omitempty"`
 	PoolSize    int `json:"pool_size,omitempty"`
+	Sessions    int `json:"sessions,omitempty"`
 	// Runs are the value of each repeated run (a latency figure: the run's
 	// median); Median is their median.
 	Runs   []float64 `json:"runs"`
