@@ -88,7 +88,7 @@ func (p *Pool) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := first.warmUp(ctx); err != nil {
+	if err := first.warmUp(ctx, p.opts.Preload); err != nil {
 		first.close()
 		return err
 	}

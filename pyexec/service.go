@@ -11,7 +11,8 @@ import (
 // ServiceArgs are the constructor arguments of the python_executor factory;
 // zero fields take the pool's defaults (see Options). Their JSON form is
 // {"pool_size": 32, "timeout": "10s", "memory": "256MiB", "output_cap":
-// "1MiB", "engine": "wazy", "max_sessions": 64, "services": ["tokenizer"]}
+// "1MiB", "engine": "wazy", "max_sessions": 64, "services": ["tokenizer"],
+// "preload": ["sympy"]}
 // (durations and sizes as described in wire.go; "timeout": 10 is 10
 // seconds, as in TorchRL).
 type ServiceArgs struct {
@@ -24,6 +25,8 @@ type ServiceArgs struct {
 	// Services the code may call with `import sandhost` (AllowServices),
 	// through the registry that runs the service; none by default.
 	Services []string `json:"services,omitempty"`
+	// Modules every interpreter starts with imported (Options.Preload).
+	Preload []string `json:"preload,omitempty"`
 }
 
 func init() {
@@ -48,7 +51,7 @@ func newService(ctx context.Context, a ServiceArgs) (registry.Service, error) {
 		services = AllowServices(RegistryCaller(r), a.Services...)
 	}
 	p, err := NewPool(ctx, Options{Size: a.PoolSize, Timeout: a.Timeout, MemoryLimit: a.Memory, OutputCap: int(a.OutputCap),
-		Engine: a.Engine, MaxSessions: a.MaxSessions, Services: services})
+		Engine: a.Engine, MaxSessions: a.MaxSessions, Services: services, Preload: a.Preload})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/sandhost/sandhost/sandbox"
 )
@@ -73,11 +74,14 @@ func (p *Pool) coldStart(ctx context.Context) (*interp, error) {
 // mean" imports _suggestions), so that no clone of the snapshot pays for it
 // again, and no isolated call is found to have changed sys.modules by
 // failing. None leaves anything in __main__.
-func (it *interp) warmUp(ctx context.Context) error {
+func (it *interp) warmUp(ctx context.Context, preload []string) error {
 	for _, warm := range []string{"pass", "raise ValueError('warm-up')", "warm_up_name_error"} {
 		if _, err := it.exec(ctx, warm, 1024, false); err != nil {
 			return fmt.Errorf("pyexec: warm up interpreter: %w", err)
 		}
+	}
+	if err := it.preload(ctx, preload); err != nil {
+		return err
 	}
 	// The first isolated call records the state every later one is checked
 	// against (the harness's baseline); a second must then find nothing
@@ -97,6 +101,40 @@ func (it *interp) warmUp(ctx context.Context) error {
 	}
 	it.inst.TakeOutput()
 	return nil
+}
+
+// preload imports modules before the snapshot (Options.Preload), leaving
+// nothing in __main__.
+func (it *interp) preload(ctx context.Context, modules []string) error {
+	for _, m := range modules {
+		if !validModuleName(m) {
+			return fmt.Errorf("pyexec: preload %q: not a module name", m)
+		}
+		out, err := it.exec(ctx, "import importlib; importlib.import_module('"+m+"'); del importlib", 1<<16, false)
+		if err != nil {
+			return fmt.Errorf("pyexec: preload %s: %w", m, err)
+		}
+		if out.kind != resultOK {
+			_, stderr := it.inst.TakeOutput()
+			return fmt.Errorf("pyexec: preload %s: %s%s", m, out.stderr, stderr.Kept)
+		}
+	}
+	return nil
+}
+
+// validModuleName is a dotted Python identifier (ASCII), nothing to quote.
+func validModuleName(name string) bool {
+	for _, part := range strings.Split(name, ".") {
+		if part == "" || part[0] >= '0' && part[0] <= '9' {
+			return false
+		}
+		for _, r := range part {
+			if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // takeSnapshot records it's memory (it must not have run user code yet).
