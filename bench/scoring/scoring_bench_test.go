@@ -26,9 +26,13 @@ func BenchmarkScoring(b *testing.B) {
 			b.ReportMetric(rep.PerSecond, "samples/s")
 			b.ReportMetric(float64(rep.P99.Milliseconds()), "p99-ms")
 			b.ReportMetric(float64(rep.SpuriousTimeouts), "spurious-timeouts")
+			b.ReportMetric(float64(rep.Heavy), "heavy-timeouts")
 			b.ReportMetric(float64(rep.Wrong), "wrong-verdicts")
 			b.ReportMetric(float64(rep.ExecErrors), "exec-errors")
 			b.ReportMetric(float64(rep.OvershootMax.Milliseconds()), "max-overshoot-ms")
+			if mode == ModeTorchRL {
+				b.ReportMetric(float64(rep.Dead), "on-exited-processes")
+			}
 		})
 	}
 }
