@@ -180,10 +180,12 @@ func startTorchRLProcess(argv []string, timeout time.Duration) (*torchrlProcess,
 	// the readers still drain them.
 	outR, outW, err := os.Pipe()
 	if err != nil {
+		stdin.Close()
 		return nil, fmt.Errorf("scoring: torchrl process stdout: %w", err)
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
+		stdin.Close()
 		outR.Close()
 		outW.Close()
 		return nil, fmt.Errorf("scoring: torchrl process stderr: %w", err)
