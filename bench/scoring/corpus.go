@@ -1,12 +1,14 @@
 // Package scoring is the RL scoring workload of issue 7: model-written
 // answers to MBPP-style problems, graded by asserts, sent to the Python
-// executor at high concurrency as RL environments do, and to a native
-// python3 process per sample as the baseline. It reports throughput,
-// latency, and whether each verdict is the one native CPython gives.
+// executor at high concurrency as RL environments do, and to two baselines:
+// a native python3 process per sample, and a TorchRL-style pool of
+// persistent python3 processes. It reports throughput, latency, and whether
+// each verdict is the one native CPython gives.
 //
 // corpus.go holds the data types, problems.go the problems, variants.go the
 // model-like answers made from them, draw.go the deterministic workload,
-// run.go the runners (sandhost modes and native), report.go the figures.
+// run.go the runners (sandhost modes), native.go the process per sample,
+// torchrl.go the TorchRL baseline, report.go the figures.
 package scoring
 
 // Problem is one MBPP-style task: Answer is a correct solution defining
