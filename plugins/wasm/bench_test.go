@@ -2,6 +2,7 @@ package wasm_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,8 +11,11 @@ import (
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
 
+	"github.com/sandhost/sandhost/internal/testhost"
+	"github.com/sandhost/sandhost/internal/testredis"
 	"github.com/sandhost/sandhost/plugins/wasm"
 	"github.com/sandhost/sandhost/plugins/wasm/wasmtest"
+	"github.com/sandhost/sandhost/registry"
 )
 
 // The call benchmarks run one function on a warm instance in process:
@@ -69,24 +73,51 @@ func BenchmarkExtismCall(b *testing.B) {
 // BenchmarkCallConcurrent reports calls/s of 1 and 32 callers on a pool
 // of the default size (one instance per CPU): callers beyond it wait.
 func BenchmarkCallConcurrent(b *testing.B) {
+	p := newPlugin(b, misbehaveSrc, wasm.Args{})
+	ctx := context.Background()
+	benchConcurrent(b, func() error {
+		_, err := p.Call(ctx, "ok", []byte("x"))
+		return err
+	})
+}
+
+// BenchmarkCallAcrossHosts is BenchmarkCallConcurrent with the plugin on a
+// `host serve` process and the callers in this one, a client of the same
+// redis-server: each call is a request and a reply through Redis.
+func BenchmarkCallAcrossHosts(b *testing.B) {
+	ctx := context.Background()
+	srv := testredis.Start(b)
+	const ns = "bench"
+	testhost.Start(b, srv.URL(), ns)
+	client, err := registry.Open(ctx, srv.URL(), registry.WithNamespace(ns), registry.ClientOnly())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Close()
+	h := register(b, client, "misbehave", misbehaveSrc, wasm.Args{})
+	benchConcurrent(b, func() error {
+		_, err := h.Call(ctx, "ok", []byte("x"))
+		return err
+	})
+}
+
+// benchConcurrent runs call b.N times from 1 and from 32 goroutines and
+// reports calls/s.
+func benchConcurrent(b *testing.B, call func() error) {
 	for _, c := range []int{1, 32} {
-		b.Run(map[int]string{1: "c=1", 32: "c=32"}[c], func(b *testing.B) {
-			p := newPlugin(b, misbehaveSrc, wasm.Args{})
-			ctx := context.Background()
+		b.Run(fmt.Sprintf("c=%d", c), func(b *testing.B) {
 			run := func(n int64) {
 				var next atomic.Int64
 				var wg sync.WaitGroup
 				for range c {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
+					wg.Go(func() {
 						for next.Add(1) <= n {
-							if _, err := p.Call(ctx, "ok", []byte("x")); err != nil {
+							if err := call(); err != nil {
 								b.Error(err)
 								return
 							}
 						}
-					}()
+					})
 				}
 				wg.Wait()
 			}
@@ -132,6 +163,8 @@ func stubHostFunctions() []extism.HostFunction {
 		extism.NewHostFunctionWithStack(wasm.FuncKVGet, nop, []extism.ValueType{ptr}, []extism.ValueType{ptr}),
 		extism.NewHostFunctionWithStack(wasm.FuncKVSet, nop, []extism.ValueType{ptr, ptr}, nil),
 		extism.NewHostFunctionWithStack(wasm.FuncCall, nop, []extism.ValueType{ptr, ptr, ptr}, []extism.ValueType{ptr}),
+		extism.NewHostFunctionWithStack(wasm.FuncSimilarity, nop, []extism.ValueType{ptr}, []extism.ValueType{ptr}),
+		extism.NewHostFunctionWithStack(wasm.FuncMatmul, nop, []extism.ValueType{ptr}, []extism.ValueType{ptr}),
 	}
 }
 

@@ -28,7 +28,21 @@
 // In module "extism:host/user": sandhost_log (into the host's slog, with
 // the service's name), sandhost_kv_get / sandhost_kv_set (the namespace's
 // key-value store, keys prefixed with "wasm:"), sandhost_call (another
-// service of the namespace, under the caller's deadline). Every one of them
-// returns when the call's deadline passes, and the instance is then
-// stopped: a timeout interrupts a plugin inside a host function too.
+// service of the namespace, under the caller's deadline), and the native
+// compute functions sandhost_similarity / sandhost_matmul, which run
+// plugins/embedding's engine in the host process: on its GPU where it has
+// one, else on the CPU, with the same results. Their request is the
+// embedding service's JSON payload of the same method, whose matrices may
+// be packed raw float32 ({"rows", "cols", "f32": base64}); their reply a
+// status byte and the JSON result or the error's message. The engine is
+// [Options].Compute, or one the plugin starts on first use.
+// plugins/wasm/guest wraps them all for Go plugins; the retrieve example
+// uses the compute ones.
+//
+// Every host function returns when the call's deadline passes, even when
+// what it waits on does not heed the context (a Redis client waits for its
+// read timeout), and the instance is then stopped: a timeout interrupts a
+// plugin inside a host function too. A plugin's own timeout bounds its run
+// on an instance; waiting for an instance is bounded by the caller's
+// deadline only.
 package wasm

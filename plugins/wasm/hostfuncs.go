@@ -83,16 +83,22 @@ func (p *Plugin) hostFunctions() []extism.HostFunction {
 			if ctx.Err() != nil {
 				p.fail(ctx, FuncCall, err)
 			}
-			// The guest gets a status byte, then the reply or the message.
-			var reply []byte
-			if err != nil {
-				reply = append([]byte{1}, err.Error()...)
-			} else {
-				reply = append([]byte{0}, out...)
-			}
-			stack[0] = p.write(ctx, cp, FuncCall, reply)
+			stack[0] = p.write(ctx, cp, FuncCall, statusReply(out, err))
 		}, []extism.ValueType{ptr, ptr, ptr}, []extism.ValueType{ptr}),
+
+		p.computeFunction(FuncSimilarity, "similarity"),
+		p.computeFunction(FuncMatmul, "matmul"),
 	}
+}
+
+// statusReply is what a guest gets from a host function that can fail in
+// a way the guest handles: a status byte (0: ok, 1: error), then the
+// output or the error's message.
+func statusReply(out []byte, err error) []byte {
+	if err != nil {
+		return append([]byte{1}, err.Error()...)
+	}
+	return append([]byte{0}, out...)
 }
 
 // await runs fn on a goroutine of its own and returns its result, or the

@@ -16,6 +16,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/sandhost/sandhost/plugins/embedding"
 	"github.com/sandhost/sandhost/registry"
 	"github.com/sandhost/sandhost/sandbox"
 )
@@ -48,6 +49,11 @@ type Options struct {
 	// CacheDir is the compilation cache (default: wasm-compile/extism
 	// under sandbox.CacheRoot(); "-": none on disk).
 	CacheDir string
+	// Compute runs the native compute functions (sandhost_similarity,
+	// sandhost_matmul); the plugin does not close it. Nil: the plugin
+	// starts its own on first use (the GPU where the host has one, else
+	// the CPU) and closes it with itself.
+	Compute *embedding.Service
 }
 
 // Plugin is a compiled plugin and its pool of instances: a registry
@@ -66,6 +72,7 @@ type Plugin struct {
 	cache    wazero.CompilationCache
 	compiled *extism.CompiledPlugin
 	pool     *pool
+	compute  *compute
 
 	calls atomic.Uint64
 }
@@ -89,6 +96,7 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 		reg:       o.Registry,
 		log:       o.Logger,
 		instances: a.Instances,
+		compute:   &compute{svc: o.Compute},
 	}
 	if p.name == "" {
 		p.name = p.sum[:12]
@@ -327,5 +335,5 @@ func (p *Plugin) Close() error {
 	}
 	err := p.compiled.Close(context.Background())
 	p.closeCache()
-	return err
+	return errors.Join(err, p.compute.close())
 }

@@ -2,9 +2,11 @@
 
 // Package guest is the Go side of sandhost's host functions, for plugins
 // built with GOOS=wasip1 and github.com/extism/go-pdk: structured logging
-// into the host's log, the namespace's key-value store, and calls to the
-// namespace's other services. The host side is plugins/wasm/hostfuncs.go;
-// the import names are [wasm.HostModule] and the Func* constants there.
+// into the host's log, the namespace's key-value store, calls to the
+// namespace's other services, and native compute (similarity search and
+// matrix products run by the host, on its GPU where it has one). The host
+// side is plugins/wasm/hostfuncs.go and compute.go; the functions are in
+// Extism's module "extism:host/user", named by the Func* constants there.
 package guest
 
 import (
@@ -24,6 +26,12 @@ func hostKVSet(key, value uint64)
 
 //go:wasmimport extism:host/user sandhost_call
 func hostCall(service, method, payload uint64) uint64
+
+//go:wasmimport extism:host/user sandhost_similarity
+func hostSimilarity(request uint64) uint64
+
+//go:wasmimport extism:host/user sandhost_matmul
+func hostMatmul(request uint64) uint64
 
 // Log levels of [Log], as the host's slog levels.
 const (
@@ -72,10 +80,36 @@ func Call(service, method string, payload []byte) ([]byte, error) {
 	defer m.Free()
 	p := pdk.AllocateBytes(payload)
 	defer p.Free()
-	r := pdk.FindMemory(hostCall(s.Offset(), m.Offset(), p.Offset()))
+	return statusReply(hostCall(s.Offset(), m.Offset(), p.Offset()))
+}
+
+// Similarity runs a similarity search in the host: request is the JSON
+// payload of the embedding service's "similarity" method with its corpus
+// given ({"queries": M, "corpus": M, "top_k": 10, "metric": "cosine"}; a
+// matrix M is an array of rows or, faster for large ones, {"rows": R,
+// "cols": C, "f32": base64 of R·C little-endian float32}), and the reply
+// its result ({"scores": [[...]], "indices": [[...]]}, best first).
+func Similarity(request []byte) ([]byte, error) {
+	r := pdk.AllocateBytes(request)
+	defer r.Free()
+	return statusReply(hostSimilarity(r.Offset()))
+}
+
+// Matmul computes a matrix product in the host: request is the JSON
+// payload of the embedding service's "matmul" method ({"a": M, "b": M,
+// "b_transposed": false}), and the reply the product as an array of rows.
+func Matmul(request []byte) ([]byte, error) {
+	r := pdk.AllocateBytes(request)
+	defer r.Free()
+	return statusReply(hostMatmul(r.Offset()))
+}
+
+// statusReply reads a reply whose first byte says ok (0, then the output)
+// or error (1, then the message), and frees it.
+func statusReply(off uint64) ([]byte, error) {
+	r := pdk.FindMemory(off)
 	defer r.Free()
 	b := r.ReadBytes()
-	// The reply's first byte says ok (0) or error (1, then the message).
 	if len(b) == 0 {
 		return nil, errors.New("sandhost: empty reply from host")
 	}
