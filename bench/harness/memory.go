@@ -27,29 +27,31 @@ func runMemory(ctx context.Context, b *bench, s *ScenarioRun) error {
 	}
 	native := fmt.Sprintf("%s, persistent process (mean of %d)", py.subject, b.sz.nativeProcs)
 
-	// Sessions: each is an interpreter of its own that keeps its state;
-	// Pss with k of them open less Pss before, over k. Idle interpreters:
-	// a pool of n+1 less that pool of 1, over n, so that what every pool
-	// has once (runtime, compiled code, snapshot) is left out.
+	// Idle interpreters: Pss grows by p1-p0 with a pool of 1 (what every
+	// pool has once: runtime, compiled code, snapshot; and one
+	// interpreter), by p2-p1 with a second pool of n+1 beside it; the
+	// difference over n is an idle interpreter's. Sessions: Pss with k of
+	// them open in the first pool less before, over k. Nothing is closed
+	// between the readings: memory a closed pool leaves to the Go runtime
+	// or the allocator would count in the next one.
 	n, k := b.sz.idleInterps, b.sz.sessions[0]
 	var idle, session []float64
 	for range b.sz.repeats {
-		var one, with int64
-		err := withPool(ctx, pyexec.Options{Size: 1, MaxSessions: k}, func(pool *pyexec.Pool) error {
-			one = pss()
-			err := openSessions(ctx, pool, 0, k)
-			with = pss()
-			return err
+		p0 := pss()
+		err := withPool(ctx, pyexec.Options{Size: 1, MaxSessions: k}, func(one *pyexec.Pool) error {
+			p1 := pss()
+			return withPool(ctx, pyexec.Options{Size: n + 1}, func(*pyexec.Pool) error {
+				p2 := pss()
+				err := openSessions(ctx, one, 0, k)
+				p3 := pss()
+				idle = append(idle, mib((p2-p1)-(p1-p0))/float64(n))
+				session = append(session, mib(p3-p2)/float64(k))
+				return err
+			})
 		})
 		if err != nil {
 			return err
 		}
-		var big int64
-		if err := withPool(ctx, pyexec.Options{Size: n + 1}, func(*pyexec.Pool) error { big = pss(); return nil }); err != nil {
-			return err
-		}
-		idle = append(idle, mib(big-one)/float64(n))
-		session = append(session, mib(with-one)/float64(k))
 	}
 	group := "private memory per idle interpreter (Pss)"
 	b.add(s, valueFigure(Figure{Group: group, Subject: "sandhost, idle interpreter", Unit: "MiB", Better: "lower"}, idle))
