@@ -10,12 +10,13 @@ func (p *Pool) execFresh(ctx context.Context, c *call) (Result, error) {
 	if err != nil {
 		return p.notAdmitted(c, err)
 	}
-	defer done()
 	it, err := p.spare(ctx)
 	if err != nil {
+		done()
 		return p.noInterpreter(ctx, c, err)
 	}
 	defer p.discard(it)
+	defer p.afterStop(it, done) // a guest stopping after its deadline keeps its slot
 	runCtx, cancel := p.begin(ctx, c)
 	defer cancel()
 	res, _ := p.run(runCtx, c.req, it, false)

@@ -14,6 +14,9 @@ import (
 // the instance up to the pool's output cap (Instance.TakeOutput).
 type interp struct {
 	inst *sandbox.Instance
+	// stopping is set when a call returned at its deadline before its
+	// guest stopped; it closes once the guest has (see execBounded).
+	stopping <-chan struct{}
 }
 
 // instanceConfig is the same for every instance of a pool (mount order

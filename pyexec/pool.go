@@ -230,9 +230,11 @@ func (p *Pool) background(f func()) bool {
 // caller's path: a call returns once its guest stopped, not after its
 // interpreter's memory and /tmp are freed.
 func (p *Pool) discard(it *interp) {
-	if !p.background(it.close) {
-		it.close()
-	}
+	p.afterStop(it, func() {
+		if !p.background(it.close) {
+			it.close()
+		}
+	})
 }
 
 func (p *Pool) isClosed() bool {

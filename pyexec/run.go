@@ -21,7 +21,7 @@ func (p *Pool) run(ctx context.Context, req Request, it *interp, isolate bool) (
 				ReturnCode: -1, Failure: FailCrash}, true
 		}
 	}
-	out, err := it.exec(ctx, req.Code, p.opts.OutputCap, isolate)
+	out, err := it.execBounded(ctx, req.Code, p.opts.OutputCap, isolate)
 	fdOut, fdErr := it.inst.TakeOutput()
 	res, keep = p.classify(ctx, req, out, err, fdOut, fdErr)
 	if req.Memory > 0 {

@@ -71,12 +71,13 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 	if err != nil {
 		return p.notAdmitted(c, err)
 	}
-	defer done()
 	if s.it == nil { // replaced after a failure
 		if s.it, err = p.spare(ctx); err != nil {
+			done()
 			return p.noInterpreter(ctx, c, err)
 		}
 	}
+	defer p.afterStop(s.it, done) // a guest stopping after its deadline keeps its slot
 	runCtx, cancel := p.begin(ctx, c)
 	res, keep := p.run(runCtx, req, s.it, false)
 	cancel()

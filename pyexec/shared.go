@@ -12,11 +12,12 @@ func (p *Pool) execPooled(ctx context.Context, c *call, q *queue[*interp], isola
 	if err != nil {
 		return p.notAdmitted(c, err)
 	}
-	defer done()
 	it, err := p.pooled(ctx, q, isolate)
 	if err != nil {
+		done()
 		return p.noInterpreter(ctx, c, err)
 	}
+	defer p.afterStop(it, done) // a guest stopping after its deadline keeps its slot
 	runCtx, cancel := p.begin(ctx, c)
 	res, keep := p.run(runCtx, c.req, it, isolate)
 	cancel()
