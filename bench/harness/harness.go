@@ -83,6 +83,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			break
 		}
 	}
+	if cfg.Redis == "" && b.redisURL != "" {
+		res.Redis = "embedded, and a redis-server the run started"
+	}
 	res.Seconds = time.Since(res.Started).Seconds()
 	res.Machine.LoadEnd = loadAvg()
 	if err := write(cfg.OutDir, res); err != nil {

@@ -7,12 +7,14 @@ const SchemaID = "sandhost-bench/1"
 
 // Result is one run of the harness: what the JSON file holds.
 type Result struct {
-	Schema    string        `json:"schema"`
-	Mode      Mode          `json:"mode"`
-	Started   time.Time     `json:"started"`
-	Seconds   float64       `json:"seconds"` // the run's wall time
-	Command   string        `json:"command"` // how to run it again
-	Redis     string        `json:"redis"`   // "embedded" or the Redis given (password removed)
+	Schema  string    `json:"schema"`
+	Mode    Mode      `json:"mode"`
+	Started time.Time `json:"started"`
+	Seconds float64   `json:"seconds"` // the run's wall time
+	Command string    `json:"command"` // how to run it again
+	// Redis is where the cross-host figures ran: the embedded Redis, and
+	// the Redis given (its password removed) or a redis-server started.
+	Redis     string        `json:"redis"`
 	Machine   Machine       `json:"machine"`
 	Scenarios []ScenarioRun `json:"scenarios"`
 }
