@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -177,5 +179,24 @@ func TestMemoryOverFourGiBIsInvalid(t *testing.T) {
 		if m == "4GiB" && err != nil {
 			t.Fatalf("memory %s: %v, want it accepted", m, err)
 		}
+	}
+}
+
+// A plugin sees no file by default; allowed_paths maps a host directory
+// to a guest path it can read.
+func TestAllowedPaths(t *testing.T) {
+	ctx := context.Background()
+	reg, _ := openMemory(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "note.txt"), []byte("visible"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	closed := register(t, reg, "closed", misbehaveSrc, wasm.Args{})
+	if out, err := closed.Call(ctx, "read", []byte("/data/note.txt")); err == nil || !strings.Contains(err.Error(), "/data/note.txt") {
+		t.Fatalf("a plugin with no allowed paths reading a file: %q, %v; want the guest's error naming it", out, err)
+	}
+	open := register(t, reg, "open", misbehaveSrc, wasm.Args{AllowedPaths: map[string]string{dir: "/data"}})
+	if out, err := open.Call(ctx, "read", []byte("/data/note.txt")); err != nil || string(out) != "visible" {
+		t.Fatalf("reading an allowed path = %q, %v", out, err)
 	}
 }

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/extism/go-pdk"
 
 	"github.com/sandhost/sandhost/plugins/wasm/guest"
@@ -48,6 +50,20 @@ func call() int32 {
 		return 1
 	}
 	pdk.Output(out)
+	return 0
+}
+
+// read returns the file named by the input, as the guest sees the file
+// system (the manifest's allowed paths; nothing by default).
+//
+//go:wasmexport read
+func read() int32 {
+	b, err := os.ReadFile(pdk.InputString())
+	if err != nil {
+		pdk.SetError(err)
+		return 1
+	}
+	pdk.Output(b)
 	return 0
 }
 
