@@ -17,6 +17,12 @@ type MatmulRequest struct {
 
 // Matmul computes the product of the request's matrices.
 func (s *Service) Matmul(ctx context.Context, req MatmulRequest) (Matrix, error) {
+	// A closed service says so whatever it is asked.
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return Matrix{}, ErrClosed
+	}
 	if err := req.A.check("a"); err != nil {
 		return Matrix{}, err
 	}
@@ -35,11 +41,6 @@ func (s *Service) Matmul(ctx context.Context, req MatmulRequest) (Matrix, error)
 	if out := int64(req.A.Rows) * int64(bT.Rows); out > MaxProductValues {
 		return Matrix{}, fmt.Errorf("%w: matmul of %d×%d by %d×%d makes %d values; at most %d", registry.ErrInvalid,
 			req.A.Rows, req.A.Cols, req.B.Rows, req.B.Cols, out, int64(MaxProductValues))
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return Matrix{}, ErrClosed
 	}
 	return s.eng.product(ctx, req.A, bT)
 }

@@ -188,3 +188,9 @@ func (s *Service) Load(ctx context.Context, req LoadRequest) (LoadResult, error)
 	s.eng.release(replaced)
 	return LoadResult{Rows: m.Rows, Dim: m.Cols}, nil
 }
+
+func (s *Service) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}

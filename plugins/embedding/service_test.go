@@ -162,4 +162,12 @@ func TestServiceClosed(t *testing.T) {
 	if _, err := s.Load(ctx, LoadRequest{Corpus: q}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("load after Close: %v", err)
 	}
+	// Closed comes first, whatever is asked: even a product too large to make.
+	big := Matrix{Rows: 200_000, Cols: 1, Data: make([]float32, 200_000)}
+	if _, err := s.Matmul(ctx, MatmulRequest{A: big, B: big, BTransposed: true}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("oversized matmul after Close: %v", err)
+	}
+	if _, err := s.Similarity(ctx, SimilarityRequest{Queries: q, Corpus: &q, Metric: "nope"}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("malformed similarity after Close: %v", err)
+	}
 }

@@ -36,6 +36,9 @@ type SimilarityResult struct {
 // Similarity finds each query's top_k corpus rows by cosine similarity or
 // dot product.
 func (s *Service) Similarity(ctx context.Context, req SimilarityRequest) (SimilarityResult, error) {
+	if s.isClosed() { // a closed service says so whatever it is asked
+		return SimilarityResult{}, ErrClosed
+	}
 	if err := req.Queries.check("queries"); err != nil {
 		return SimilarityResult{}, err
 	}
