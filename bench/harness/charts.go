@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,7 +24,12 @@ const chartW, chartH = 7 * vg.Inch, 4 * vg.Inch
 // the scoring workload's samples/s.
 func charts(dir string, res *Result) ([]string, error) {
 	var files []string
-	save := func(p *plot.Plot, name string) error {
+	save := func(p *plot.Plot, name string) (err error) {
+		defer func() { // gonum panics on data it cannot draw: a chart lost, not the run
+			if v := recover(); v != nil {
+				err = fmt.Errorf("harness: chart %s: %v", name, v)
+			}
+		}()
 		if err := p.Save(chartW, chartH, filepath.Join(dir, name)); err != nil {
 			return fmt.Errorf("harness: chart %s: %w", name, err)
 		}
@@ -97,6 +103,7 @@ func latencyChart(group []*Figure) *plot.Plot {
 	if plotutil.AddLines(p, lines...) != nil {
 		return nil
 	}
+	legendRoom(p, len(lines)/2, true)
 	return p
 }
 
@@ -129,7 +136,21 @@ func concurrencyChart(s ScenarioRun) *plot.Plot {
 	if plotutil.AddLinePoints(p, lines...) != nil {
 		return nil
 	}
+	legendRoom(p, len(lines)/2, true)
 	return p
+}
+
+// legendRoom raises the y axis's top so that the legend's lines (top
+// right) sit above the data: a tenth of the axis per line.
+func legendRoom(p *plot.Plot, lines int, log bool) {
+	if log {
+		if p.Y.Min > 0 && p.Y.Max > p.Y.Min {
+			p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, 0.1*float64(lines))
+		}
+		return
+	}
+	p.Y.Min = min(p.Y.Min, 0)
+	p.Y.Max += (p.Y.Max - p.Y.Min) * 0.1 * float64(lines)
 }
 
 // scalingChart is sandhost's figures of a "by pool size" group against
@@ -148,14 +169,10 @@ func scalingChart(s ScenarioRun) *plot.Plot {
 		default:
 			continue
 		}
-		x := f.PoolSize
-		if f.Sessions > 0 {
-			x = f.Sessions
-		}
 		if f.Baseline {
 			base = append(base, f)
-		} else {
-			pts = append(pts, plotter.XY{X: float64(x), Y: f.Median})
+		} else if x := xOf(f); x > 0 {
+			pts = append(pts, plotter.XY{X: x, Y: f.Median})
 		}
 	}
 	if len(pts) < 2 || len(base) == 0 {
@@ -167,7 +184,9 @@ func scalingChart(s ScenarioRun) *plot.Plot {
 		xlabel = "sessions"
 		var b plotter.XYs
 		for _, f := range base {
-			b = append(b, plotter.XY{X: float64(f.Sessions), Y: f.Median})
+			if x := xOf(f); x > 0 {
+				b = append(b, plotter.XY{X: x, Y: f.Median})
+			}
 		}
 		lines = append(lines, "native: a process per session", b)
 	} else {
@@ -179,7 +198,17 @@ func scalingChart(s ScenarioRun) *plot.Plot {
 	if plotutil.AddLinePoints(p, lines...) != nil {
 		return nil
 	}
+	legendRoom(p, len(lines)/2, false)
 	return p
+}
+
+// xOf is a figure's place on a scaling chart's x axis: its sessions, else
+// its pool size.
+func xOf(f *Figure) float64 {
+	if f.Sessions > 0 {
+		return float64(f.Sessions)
+	}
+	return float64(f.PoolSize)
 }
 
 func byX(a, b plotter.XY) int {
@@ -201,13 +230,16 @@ func barChart(s ScenarioRun) *plot.Plot {
 	names := make([]string, len(s.Figures))
 	for i, f := range s.Figures {
 		vals[i], names[i] = f.Median, strings.TrimPrefix(f.Subject, "sandhost, ")
+		if w := strings.Fields(names[i]); f.Baseline && len(w) > 2 {
+			names[i] = w[0] + " " + w[1] + "*" // baselines: their first words, marked
+		}
 	}
 	bars, err := plotter.NewBarChart(vals, vg.Points(28))
 	if err != nil {
 		return nil
 	}
 	bars.Color = color.RGBA{R: 60, G: 110, B: 180, A: 255}
-	p := newPlot(s.Figures[0].Group, "", s.Figures[0].Unit)
+	p := newPlot(s.Figures[0].Group, "* baseline", s.Figures[0].Unit)
 	p.Add(bars)
 	p.NominalX(names...)
 	return p

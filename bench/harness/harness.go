@@ -88,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Seconds = time.Since(res.Started).Seconds()
 	res.Machine.LoadEnd = loadAvg()
-	if err := write(cfg.OutDir, res); err != nil {
+	if err := Write(cfg.OutDir, res); err != nil {
 		return res, err
 	}
 	return res, ctx.Err()

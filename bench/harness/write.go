@@ -15,8 +15,9 @@ const (
 	TableFile  = "results.md"
 )
 
-// write writes the result, its table and its charts into dir.
-func write(dir string, res *Result) error {
+// Write writes a result, its table and its charts into dir (Run does;
+// again from a result.json read back, the charts of a past run).
+func Write(dir string, res *Result) error {
 	files, err := charts(dir, res)
 	if err != nil {
 		return err
