@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run test build bench gobench vet fmt deps clean python-wasm python-packages
+.PHONY: run test build bench gobench vet fmt deps clean python-wasm python-packages plugins
 
 run: build python-wasm python-packages
 	$(BIN)/host demo
@@ -19,6 +19,12 @@ python-wasm:
 # (cached under ~/.cache/sandhost, keyed by the list and the CPython build).
 python-packages: python-wasm
 	@bash wasm/python/packages.sh
+
+# plugins builds the example Wasm plugins (plugins/wasm/examples: Go with
+# GOOS=wasip1, C with clang-19) into bin/plugins, ready for
+# `host serve --plugins bin/plugins` (cached like the tests' builds).
+plugins: deps
+	$(GO) run ./plugins/wasm/cmd/buildplugins -out $(BIN)/plugins
 
 build:
 	@mkdir -p $(BIN)

@@ -155,3 +155,7 @@ func sourceKey(root, dir string, defines []string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
+
+// Module builds the plugin in dir (as Build does, through the same cache)
+// outside a test: `make plugins` uses it.
+func Module(dir string, defines ...string) ([]byte, error) { return build(dir, defines) }
