@@ -3,6 +3,7 @@ package harness_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +66,11 @@ func TestSmokeRunWritesValidResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := validate(t, schema(t), b); err != nil {
+		var verr *jsonschema.ValidationError
+		if errors.As(err, &verr) {
+			out, _ := json.Marshal(verr.BasicOutput())
+			t.Fatalf("result.json does not follow the schema: %s", out)
+		}
 		t.Fatalf("result.json does not follow the schema: %v", err)
 	}
 	var res harness.Result
