@@ -36,12 +36,25 @@ type proc struct {
 	cmd *exec.Cmd
 }
 
+// stop interrupts the process (a host leaves its namespace, deleting its
+// keys) and kills it if it has not exited within stopGrace.
 func (p *proc) stop() {
-	if p.cmd.Process != nil {
+	if p.cmd.Process == nil {
+		return
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(stopGrace):
 		p.cmd.Process.Kill()
-		p.cmd.Wait()
+		<-done
 	}
 }
+
+// stopGrace is how long a stopped process has to exit on its own.
+const stopGrace = 10 * time.Second
 
 // startReady starts cmd and waits for a line equal to ready on its stdout,
 // returning the lines before it; the rest of stdout is drained.

@@ -242,6 +242,7 @@ func crossHostCalls(ctx context.Context, b *bench, s *ScenarioRun, d deployment,
 	if err != nil {
 		return err
 	}
+	defer client.Reset(context.Background()) // the namespace left empty, on a given Redis too
 	echo, err := startEcho(ctx, b.cfg.HostBinary, url)
 	if err != nil {
 		return err
