@@ -14,6 +14,7 @@ import (
 
 	"github.com/sandhost/sandhost/bench/harness"
 	"github.com/sandhost/sandhost/internal/testhost"
+	"github.com/sandhost/sandhost/internal/testredis"
 )
 
 // schema compiles harness.Schema.
@@ -141,5 +142,24 @@ func TestSchemaRefusesABrokenResult(t *testing.T) {
 		if err := validate(t, s, []byte(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestGivenRedisIsLeftAsFound: a run on a user's Redis (--redis) deletes
+// what it wrote there: namespaces, the bare baseline's streams and hash.
+func TestGivenRedisIsLeftAsFound(t *testing.T) {
+	rs := testredis.Start(t)
+	cmd := exec.Command(testhost.Binary(t), "bench", "--mode", "smoke", "--scenarios", "registry", "--redis", rs.URL(), "--out", t.TempDir())
+	var progress bytes.Buffer
+	cmd.Stderr = &progress
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("host bench: %v\n%s", err, progress.String())
+	}
+	keys, err := rs.Client().Keys(t.Context(), "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) > 0 {
+		t.Fatalf("keys left in the given Redis: %v", keys)
 	}
 }
