@@ -7,6 +7,7 @@
 //	host call       call a method       host reset       empty a namespace
 //	host hosts      list live hosts     host exec        run Python
 //	host plugins    list Wasm plugins   host demo        a self-contained tour
+//	host bench      the benchmark harness: every scenario beside its baselines
 //
 // Every subcommand takes --redis URL and --namespace NS (or SANDHOST_REDIS and
 // SANDHOST_NAMESPACE), --json and --help. Exit codes: 0 ok, 1 error, 2 usage.
