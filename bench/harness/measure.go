@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sandhost/sandhost/internal/stats"
 )
 
 // op is one operation measured.
@@ -105,7 +107,7 @@ func (b *bench) latency(ctx context.Context, f Figure, n int, fn op) (*Figure, e
 		if err != nil {
 			return nil, err
 		}
-		f.Runs = append(f.Runs, ms(quantile(lat, 0.5)))
+		f.Runs = append(f.Runs, ms(stats.Quantile(lat, 0.5)))
 		all = append(all, lat...)
 	}
 	f.Unit, f.Better = "ms", "lower"
@@ -147,22 +149,11 @@ func valueFigure(f Figure, runs []float64) *Figure {
 func (f *Figure) setLatencies(lat []time.Duration) {
 	s := slices.Clone(lat)
 	slices.Sort(s)
-	f.P50, f.P99 = ms(quantile(s, 0.5)), ms(quantile(s, 0.99))
+	f.P50, f.P99 = ms(stats.Quantile(s, 0.5)), ms(stats.Quantile(s, 0.99))
 	step := max(1, len(s)/maxKept)
 	for i := 0; i < len(s); i += step {
 		f.Latencies = append(f.Latencies, ms(s[i]))
 	}
-}
-
-// quantile is the q-quantile of ds by nearest rank (0 for none).
-func quantile(ds []time.Duration, q float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(q*float64(len(s))+0.5) - 1
-	return s[max(0, min(i, len(s)-1))]
 }
 
 // median of vs (the mean of the middle two for an even count).

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-
+	"github.com/sandhost/sandhost/internal/stats"
 	"github.com/sandhost/sandhost/registry"
 )
 
@@ -153,10 +153,10 @@ func namespaceOps(ctx context.Context, b *bench, s *ScenarioRun, d deployment) e
 	}
 	if i < n {
 		b.note(s, "%s: %d of %d services registered within the %s budget (first tenth's median %s ms, last tenth's %s ms); its namespace figures are with %d",
-			d.name, i, n, b.sz.registerBudget, num(ms(quantile(lat[:max(1, i/10)], 0.5))), num(ms(quantile(lat[i-max(1, i/10):], 0.5))), i)
+			d.name, i, n, b.sz.registerBudget, num(ms(stats.Quantile(lat[:max(1, i/10)], 0.5))), num(ms(stats.Quantile(lat[i-max(1, i/10):], 0.5))), i)
 	}
 	group := fmt.Sprintf("register, %d services, %s", i, d.name)
-	f := valueFigure(Figure{Group: group, Subject: "sandhost, RegisterService", Unit: "ms", Better: "lower", Counts: map[string]int{"services": i}}, []float64{ms(quantile(lat, 0.5))})
+	f := valueFigure(Figure{Group: group, Subject: "sandhost, RegisterService", Unit: "ms", Better: "lower", Counts: map[string]int{"services": i}}, []float64{ms(stats.Quantile(lat, 0.5))})
 	f.setLatencies(lat)
 	b.add(s, f)
 	lat = lat[:0]
@@ -167,7 +167,7 @@ func namespaceOps(ctx context.Context, b *bench, s *ScenarioRun, d deployment) e
 		}
 		lat = append(lat, time.Since(t0))
 	}
-	f = valueFigure(Figure{Group: group, Subject: "bare Redis HSETNX", Baseline: true, Unit: "ms", Better: "lower"}, []float64{ms(quantile(lat, 0.5))})
+	f = valueFigure(Figure{Group: group, Subject: "bare Redis HSETNX", Baseline: true, Unit: "ms", Better: "lower"}, []float64{ms(stats.Quantile(lat, 0.5))})
 	f.setLatencies(lat)
 	b.add(s, f)
 

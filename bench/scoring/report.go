@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sandhost/sandhost/internal/stats"
 	"github.com/sandhost/sandhost/pyexec"
 )
 
@@ -97,23 +98,12 @@ func report(mode Mode, cfg Config, r run) Report {
 			}
 		}
 	}
-	rep.P50, rep.P99 = quantile(lat, 0.50), quantile(lat, 0.99)
-	rep.OvershootP50 = quantile(over, 0.50)
+	rep.P50, rep.P99 = stats.Quantile(lat, 0.50), stats.Quantile(lat, 0.99)
+	rep.OvershootP50 = stats.Quantile(over, 0.50)
 	if len(over) > 0 {
 		rep.OvershootMax = slices.Max(over)
 	}
 	return rep
-}
-
-// quantile is the q-quantile of ds (nearest rank), 0 for none.
-func quantile(ds []time.Duration, q float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(q*float64(len(s))+0.5) - 1
-	return s[max(0, min(i, len(s)-1))]
 }
 
 // Table writes reports as a Markdown table, one row per mode, with the
