@@ -18,10 +18,6 @@ func TestClonesStartWithTheLearntPagesCopied(t *testing.T) {
 	if p.snap.cow == nil {
 		t.Skip("no copy-on-write snapshots on this system (no memfd)")
 	}
-	learnt := p.snap.cow.PrefaultPages()
-	if learnt == 0 {
-		t.Fatal("the pool learnt no pages to prefault")
-	}
 	it, err := p.clone(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +25,14 @@ func TestClonesStartWithTheLearntPagesCopied(t *testing.T) {
 	defer it.close()
 	copied, err := it.inst.WrittenSnapshotPages()
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("no /proc/self/pagemap here, so no prefault set is learnt: %v", err)
+	}
+	if !p.snap.cow.Prefaulting() {
+		t.Skip("kernel before 5.14: MADV_POPULATE_WRITE refused, clones fault as before")
+	}
+	learnt := p.snap.cow.PrefaultPages()
+	if learnt == 0 {
+		t.Fatal("the pool learnt no pages to prefault")
 	}
 	if len(copied) < learnt {
 		t.Fatalf("a new clone has %d private pages, want the %d learnt ones at least", len(copied), learnt)

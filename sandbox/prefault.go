@@ -59,6 +59,10 @@ func (s *Snapshot) PrefaultPages() int {
 	return n
 }
 
+// Prefaulting is false once the kernel refused to copy pages up front
+// (before Linux 5.14): instances then fault as they write.
+func (s *Snapshot) Prefaulting() bool { return !s.prefault.unsupported.Load() }
+
 // populate copies the snapshot's prefault pages into mem, which maps it.
 func (p *prefaultState) populate(mem []byte) {
 	runs := p.runs.Load()

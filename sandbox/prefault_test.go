@@ -50,12 +50,10 @@ func TestPrefaultCopiesTheLearntPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if prefaultUnsupported(snap) {
+	if !snap.Prefaulting() {
 		t.Skip("kernel before 5.14: MADV_POPULATE_WRITE refused, instances fault as before (contents checked above)")
 	}
 	if !slices.Equal(copied, written) {
 		t.Fatalf("pages copied up front %v, want %v", copied, written)
 	}
 }
-
-func prefaultUnsupported(s *Snapshot) bool { return s.prefault.unsupported.Load() }
