@@ -62,8 +62,8 @@ func ServeEcho(ctx context.Context, url string) error {
 // isBusyGroup: the group exists already (a second server on the stream).
 func isBusyGroup(err error) bool { return strings.HasPrefix(err.Error(), "BUSYGROUP") }
 
-// bareClient is the bare baseline's caller.
-type bareClient struct {
+// BareClient is the bare baseline's caller (bench/roundtrip_test.go's too).
+type BareClient struct {
 	c       *goredis.Client
 	reply   string
 	mu      sync.Mutex
@@ -72,13 +72,14 @@ type bareClient struct {
 	done    chan struct{}
 }
 
-func newBareClient(url string) (*bareClient, error) {
+// NewBareClient connects a caller of ServeEcho's server on the Redis at url.
+func NewBareClient(url string) (*BareClient, error) {
 	opt, err := goredis.ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
 	opt.PoolSize = 256
-	bc := &bareClient{c: goredis.NewClient(opt), reply: "bare:reply:" + strconv.FormatInt(time.Now().UnixNano(), 36),
+	bc := &BareClient{c: goredis.NewClient(opt), reply: "bare:reply:" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		pending: map[string]chan struct{}{}, done: make(chan struct{})}
 	go bc.read()
 	return bc, nil
@@ -86,7 +87,7 @@ func newBareClient(url string) (*bareClient, error) {
 
 // read routes replies to their callers, deleting what it read with the
 // next read.
-func (bc *bareClient) read() {
+func (bc *BareClient) read() {
 	defer close(bc.done)
 	ctx := context.Background()
 	last := "0-0"
@@ -121,8 +122,8 @@ func (bc *bareClient) read() {
 	}
 }
 
-// call sends payload and waits for its echo.
-func (bc *bareClient) call(ctx context.Context, payload []byte) error {
+// Call sends payload and waits for its echo.
+func (bc *BareClient) Call(ctx context.Context, payload []byte) error {
 	bc.mu.Lock()
 	bc.seq++
 	id := strconv.Itoa(bc.seq)
@@ -144,8 +145,8 @@ func (bc *bareClient) call(ctx context.Context, payload []byte) error {
 	return fmt.Errorf("harness: bare call: %w", err)
 }
 
-// close deletes the streams the baseline made, its server stopped.
-func (bc *bareClient) close() {
+// Close deletes the streams the baseline made, its server stopped.
+func (bc *BareClient) Close() {
 	bc.c.Del(context.Background(), bc.reply, bareRequests)
 	bc.c.Close()
 	<-bc.done

@@ -247,14 +247,14 @@ func crossHostCalls(ctx context.Context, b *bench, s *ScenarioRun, d deployment,
 	if err != nil {
 		return err
 	}
-	bare, err := newBareClient(url)
+	bare, err := NewBareClient(url)
 	if err != nil {
 		echo.stop()
 		return err
 	}
 	defer func() { // the server first: the request stream goes with the client
 		echo.stop()
-		bare.close()
+		bare.Close()
 	}()
 	for _, c := range b.sz.concurrency {
 		group := fmt.Sprintf("%s across hosts, %s, c=%d", method, d.name, c)
@@ -265,7 +265,7 @@ func crossHostCalls(ctx context.Context, b *bench, s *ScenarioRun, d deployment,
 		}
 		b.add(s, f)
 		f, err = b.throughput(ctx, Figure{Group: group, Subject: "bare Redis Streams, " + d.name, Baseline: true, Unit: "calls/s"}, b.sz.callsPerConc, c,
-			func(ctx context.Context) error { return bare.call(ctx, callPayload) })
+			func(ctx context.Context) error { return bare.Call(ctx, callPayload) })
 		if err != nil {
 			return err
 		}
