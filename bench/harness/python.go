@@ -220,18 +220,7 @@ func environments(ctx context.Context, b *bench, s *ScenarioRun, py interp) erro
 		return err
 	}
 	b.add(s, f)
-	loops, err := nativeLoops(ctx, py.path, envs)
-	if err != nil {
-		return err
-	}
-	defer killAll(loops)
-	f, err = envFigure(ctx, Figure{Group: group, Subject: fmt.Sprintf("%s, %d persistent processes", py.subject, envs),
-		Baseline: true, PoolSize: envs}, b.sz.repeats, envs, steps, func(_ context.Context, env int) error { return loops[env].run(stepCode) })
-	if err != nil {
-		return err
-	}
-	b.add(s, f)
-	return nil
+	return nativeEnvironments(ctx, b, s, py, group, envs, steps)
 }
 
 // poolScaling is envs environments sending isolated calls to pools of
@@ -252,18 +241,7 @@ func poolScaling(ctx context.Context, b *bench, s *ScenarioRun, py interp) error
 		}
 		b.add(s, f)
 	}
-	loops, err := nativeLoops(ctx, py.path, envs)
-	if err != nil {
-		return err
-	}
-	defer killAll(loops)
-	f, err := envFigure(ctx, Figure{Group: group, Subject: fmt.Sprintf("%s, %d persistent processes", py.subject, envs),
-		Baseline: true, PoolSize: envs}, b.sz.repeats, envs, steps, func(_ context.Context, env int) error { return loops[env].run(stepCode) })
-	if err != nil {
-		return err
-	}
-	b.add(s, f)
-	return nil
+	return nativeEnvironments(ctx, b, s, py, group, envs, steps)
 }
 
 // envFigure runs repeats rounds of envs environments sending steps calls
@@ -310,5 +288,22 @@ func passed(r pyexec.Result, err error) error {
 	if !r.Passed {
 		return fmt.Errorf("%w: %s %s", ErrFailed, r.Failure, r.Stderr)
 	}
+	return nil
+}
+
+// nativeEnvironments is the baseline of the environment figures: envs
+// persistent native processes, one per environment, each taking steps.
+func nativeEnvironments(ctx context.Context, b *bench, s *ScenarioRun, py interp, group string, envs, steps int) error {
+	loops, err := nativeLoops(ctx, py.path, envs)
+	if err != nil {
+		return err
+	}
+	defer killAll(loops)
+	f, err := envFigure(ctx, Figure{Group: group, Subject: fmt.Sprintf("%s, %d persistent processes", py.subject, envs),
+		Baseline: true, PoolSize: envs}, b.sz.repeats, envs, steps, func(_ context.Context, env int) error { return loops[env].run(stepCode) })
+	if err != nil {
+		return err
+	}
+	b.add(s, f)
 	return nil
 }
