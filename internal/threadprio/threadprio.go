@@ -1,0 +1,77 @@
+// Package threadprio pins a goroutine to its OS thread and changes that
+// thread's scheduling priority (its nice value), for code that must let
+// one long computation yield the cores to short ones. Linux only: there
+// the nice value is a per-thread attribute (setpriority(2)).
+package threadprio
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Normal and Lowest are the nice values of a thread at the default
+// priority and at the lowest.
+const (
+	Normal = 0
+	Lowest = 19
+)
+
+// Thread is an OS thread a goroutine is locked to.
+type Thread struct {
+	tid     int
+	clockID int32 // the thread's CPU-time clock, readable from any thread of the process
+}
+
+// Pin locks the calling goroutine to its OS thread (runtime.LockOSThread)
+// and returns that thread. Undo it with Unpin on the same goroutine, or end
+// the goroutine without it: Go then ends the thread too, which is how a
+// thread whose priority cannot be restored is kept from running other
+// goroutines.
+func Pin() Thread {
+	runtime.LockOSThread()
+	tid := unix.Gettid()
+	// The kernel's encoding of a per-thread CPU clock (what
+	// pthread_getcpuclockid returns): ^tid<<3 | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED.
+	return Thread{tid: tid, clockID: int32(^tid<<3) | 4 | 2}
+}
+
+// ID is the thread's id (its tid).
+func (t Thread) ID() int { return t.tid }
+
+// Unpin undoes Pin; call it on the pinned goroutine, and only while the
+// thread has its normal priority.
+func Unpin() { runtime.UnlockOSThread() }
+
+// CPUTime is the CPU time the thread has used since it started. Call it
+// only while the thread is pinned (while its goroutine has not ended), or
+// the thread id may name another thread.
+func (t Thread) CPUTime() (time.Duration, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(t.clockID, &ts); err != nil {
+		return 0, fmt.Errorf("threadprio: CPU time of thread %d: %w", t.tid, err)
+	}
+	return time.Duration(ts.Nano()), nil
+}
+
+// SetNice sets the thread's nice value. Raising it (a lower priority) is
+// always allowed; lowering it needs CAP_SYS_NICE or an RLIMIT_NICE that
+// allows it, else the error wraps unix.EPERM / unix.EACCES.
+func (t Thread) SetNice(nice int) error {
+	if err := unix.Setpriority(unix.PRIO_PROCESS, t.tid, nice); err != nil {
+		return fmt.Errorf("threadprio: nice %d for thread %d: %w", nice, t.tid, err)
+	}
+	return nil
+}
+
+// Nice is the thread's nice value.
+func (t Thread) Nice() (int, error) {
+	// The raw syscall returns 20 - nice, so that no value is negative.
+	v, err := unix.Getpriority(unix.PRIO_PROCESS, t.tid)
+	if err != nil {
+		return 0, fmt.Errorf("threadprio: nice of thread %d: %w", t.tid, err)
+	}
+	return 20 - v, nil
+}
