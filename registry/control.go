@@ -11,14 +11,29 @@ import (
 )
 
 // controlLoop serves this host's control queue: placement of services by
-// other processes. Like the serve loops, it backs off while the store is
-// unreachable and logs the start and the end of the outage, not each try.
+// other processes. Like a service's reader, it reads when the arrivals loop
+// wakes it, and again at once while its reads fill their batch; it backs
+// off while the store is unreachable and logs the start and the end of an
+// outage, not each try.
 func (r *Registry) controlLoop() {
+	defer r.wg.Done()
+	const batch = 16
 	queue := driver.HostQueue(r.id)
+	wake := r.inbox.open(queue)
+	defer r.inbox.close(queue, wake)
 	backoff := time.Duration(0)
 	warned := false // log the start and the end of an outage, not each try
+	more := true
 	for r.ctx.Err() == nil {
-		reqs, err := r.be.Receive(r.ctx, queue, r.id, 16)
+		if !more {
+			select {
+			case <-wake:
+			case <-r.ctx.Done():
+				return
+			}
+		}
+		drain(wake)
+		reqs, err := r.be.Receive(r.ctx, queue, r.id, batch)
 		if err != nil {
 			if r.ctx.Err() != nil {
 				return
@@ -31,6 +46,7 @@ func (r *Registry) controlLoop() {
 			}
 			backoff = min(max(2*backoff, 100*time.Millisecond), 2*time.Second)
 			sleepCtx(r.ctx, backoff)
+			more = true
 			continue
 		}
 		if warned {
@@ -38,6 +54,7 @@ func (r *Registry) controlLoop() {
 			warned = false
 		}
 		backoff = 0
+		more = len(reqs) == batch
 		for _, req := range reqs {
 			go r.startPlaced(req)
 		}

@@ -1,20 +1,27 @@
 package registry_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/sandhost/sandhost/internal/testredis"
 	"github.com/sandhost/sandhost/registry"
 )
 
-// churnEnv names the store a child process of this test binary opens and
-// closes registries on (TestNothingOnStderr).
-const churnEnv = "SANDHOST_TEST_CHURN_REDIS"
+// Child processes of this test binary: churnEnv names the store one opens
+// and closes registries on (TestNothingOnStderr); hostEnv the store and
+// namespace ("URL NS") of one that is a host until killed, which is what a
+// test needs of a host process without building cmd/host.
+const (
+	churnEnv = "SANDHOST_TEST_CHURN_REDIS"
+	hostEnv  = "SANDHOST_TEST_HOST"
+)
 
 func TestMain(m *testing.M) {
 	if url := os.Getenv(churnEnv); url != "" {
@@ -24,7 +31,38 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if v := os.Getenv(hostEnv); v != "" {
+		url, ns, _ := strings.Cut(v, " ")
+		if _, err := registry.Open(context.Background(), url, registry.WithNamespace(ns), registry.AcceptPlacement()); err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		fmt.Println("ready")
+		select {} // a host until killed
+	}
 	os.Exit(m.Run())
+}
+
+// startHost runs a child process that is a host of ns on url, accepting
+// placement, until the test ends.
+func startHost(t *testing.T, url, ns string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), hostEnv+"="+url+" "+ns)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if line != "ready\n" {
+		t.Fatalf("host process: %q, %v: %s", line, err, stderr.String())
+	}
 }
 
 // churn opens a host and a client, calls across them while the host's

@@ -30,8 +30,10 @@ func (b *logBuffer) count(s string) int {
 }
 
 // A host whose store goes away logs the start and the end of the outage,
-// once each, for its heartbeat and for its control queue; the control loop
-// used to log "control receive failed" on every try, forever.
+// once each, for its heartbeat and for its wait for calls (one per host,
+// whatever the number of its services); the control loop used to log
+// "control receive failed" on every try, forever. A reader of a queue
+// (control or service) that fails during the outage says so once too.
 func TestStoreOutageLoggedOnce(t *testing.T) {
 	rs := testredis.Start(t)
 	logs := &logBuffer{}
@@ -42,17 +44,20 @@ func TestStoreOutageLoggedOnce(t *testing.T) {
 	}
 	defer host.Close()
 	rs.Stop()
-	// The heartbeat notices within a beat or two; by then the control loop
-	// has retried many times.
+	// The heartbeat notices within a beat or two; by then the wait for
+	// calls has retried many times.
 	waitUntil(t, "heartbeat failure logged", func() bool { return logs.count("heartbeat failing") > 0 })
-	waitUntil(t, "control failure logged", func() bool { return logs.count("control receive failing") > 0 })
+	waitUntil(t, "wait failure logged", func() bool { return logs.count("waiting for calls failing") > 0 })
 	rs.Restart()
 	waitUntil(t, "recovery logged", func() bool {
-		return logs.count("heartbeat recovered") == 1 && logs.count("control receiving again") == 1
+		return logs.count("heartbeat recovered") == 1 && logs.count("waiting for calls again") == 1
 	})
-	for _, line := range []string{"heartbeat failing", "control receive failing"} {
+	for _, line := range []string{"heartbeat failing", "waiting for calls failing"} {
 		if n := logs.count(line); n != 1 {
 			t.Errorf("%q logged %d times during one outage, want once", line, n)
 		}
+	}
+	if n := logs.count("control receive failing"); n > 1 {
+		t.Errorf("the control loop logged its failure %d times during one outage, want once at most", n)
 	}
 }

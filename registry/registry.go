@@ -51,6 +51,7 @@ type Registry struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	seq    atomic.Uint64
+	inbox  inbox // wakes the readers of this host's queues (arrivals.go)
 
 	mu       sync.Mutex
 	services map[string]*localService
@@ -143,10 +144,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Registry, error) {
 			return nil, err
 		}
 		localHosts.Store(r.id, r)
-		r.wg.Add(1)
+		r.wg.Add(3)
 		go r.heartbeatLoop()
-		go r.controlLoop() // not in r.wg, like serve loops
-
+		go r.arrivalsLoop()
+		go r.controlLoop()
 	}
 	return r, nil
 }

@@ -9,21 +9,37 @@ import (
 	"github.com/sandhost/sandhost/registry/driver"
 )
 
-// serve pulls calls from the service's queue while it has free slots, so
-// calls beyond its max concurrency wait in the store, in order.
+// serve takes calls from the service's queue while it has free slots, so
+// calls beyond its max concurrency wait in the store, in order. It reads
+// when the host's arrivals loop wakes it (arrivals.go), once at the start,
+// and again at once while its reads fill their batch.
 func (r *Registry) serve(run *localService) {
 	queue := driver.ServiceQueue(run.spec.Name)
+	r.serveQueue(run, queue, r.inbox.open(queue), true)
+}
+
+// serveQueue is serve's loop; more says that a read may find requests
+// without a wake-up.
+func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{}, more bool) {
 	backoff := time.Duration(0)
 	warned := false // log the start and the end of an outage, not each try
-	for run.ctx.Err() == nil {
+	for {
+		if !more {
+			select {
+			case <-wake:
+			case <-run.ctx.Done():
+			}
+		}
 		n, err := run.lim.waitFree(run.ctx)
 		if err != nil {
-			return
+			break
 		}
-		reqs, err := r.be.Receive(run.ctx, queue, r.id, min(n, 64))
+		drain(wake)
+		ask := min(n, 64)
+		reqs, err := r.be.Receive(run.ctx, queue, r.id, ask)
 		if err != nil {
 			if run.ctx.Err() != nil {
-				return
+				break
 			}
 			if errors.Is(err, ErrNotFound) {
 				// The queue is gone: a reset, or a store that lost its
@@ -36,6 +52,7 @@ func (r *Registry) serve(run *localService) {
 			// Back off to at most 2 s while the store is unreachable.
 			backoff = min(max(2*backoff, 50*time.Millisecond), 2*time.Second)
 			sleepCtx(run.ctx, backoff)
+			more = true
 			continue
 		}
 		if warned {
@@ -43,12 +60,13 @@ func (r *Registry) serve(run *localService) {
 			warned = false
 		}
 		backoff = 0
+		more = len(reqs) == ask
 		if run.ctx.Err() != nil {
 			// Stopped while reading: answer rather than leave callers waiting.
 			for _, req := range reqs {
 				r.reply(req, driver.Response{ID: req.ID, Code: codeOf(ErrNotFound), Message: fmt.Sprintf("%v: service %q stopped", ErrNotFound, run.spec.Name)})
 			}
-			return
+			break
 		}
 		if len(reqs) == 0 {
 			continue
@@ -62,12 +80,13 @@ func (r *Registry) serve(run *localService) {
 			// and go on reading in a new one: handing the call to a fresh
 			// goroutine instead cost about 40 µs of round trip at
 			// concurrency 1 (RATIONALE.md).
-			go r.serve(run)
+			go r.serveQueue(run, queue, wake, more)
 			r.serveCall(run, reqs[last], true)
 			return
 		}
 		go r.serveCall(run, reqs[last], false)
 	}
+	r.inbox.close(queue, wake)
 }
 
 // serveCall runs one call read from the store and replies; held says its

@@ -158,9 +158,21 @@ type Backend interface {
 	// is done. A queue that does not exist gives ErrNotFound at once; a
 	// request the store lost before it was answered gives ErrLost.
 	Send(ctx context.Context, req Request) (Response, error)
-	// Receive waits a short while (at most about a second) for up to max
-	// requests on queue, as consumer. It returns ErrNotFound when the
-	// queue does not exist (anymore).
+	// Arrivals waits a short while (at most about a second) for requests
+	// sent to the queues of host (its services' queues and its control
+	// queue) and returns the names of the queues that got some, each
+	// once; none if the wait ended empty. A request is reported by a call
+	// that begins after it was sent, or by one under way then. Requests
+	// sent before the host's first call, or while a call failed, may not
+	// be: the host reads each queue once after its first call and after
+	// an error. One wait per host covers all its queues, whatever their
+	// number: a blocked read per queue cost miniredis work on every
+	// command and a connection each on a real Redis (RATIONALE.md).
+	Arrivals(ctx context.Context, host string) ([]string, error)
+	// Receive takes up to max requests waiting on queue, as consumer,
+	// without waiting for more: none if none waits. A request taken is
+	// not given to another Receive. It returns ErrNotFound when the queue
+	// does not exist (anymore).
 	Receive(ctx context.Context, queue, consumer string, max int) ([]Request, error)
 	// Reply sends resp to the caller of req and acknowledges req.
 	Reply(ctx context.Context, req Request, resp Response) error

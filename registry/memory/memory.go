@@ -42,6 +42,7 @@ func (Driver) Open(_ context.Context, dsn, ns string) (driver.Backend, error) {
 			specs:   map[string]driver.Spec{},
 			hosts:   map[string]hostEntry{},
 			queues:  map[string]*queue{},
+			bells:   map[string]*bell{},
 			pending: map[string]chan reply{},
 		}
 		stores[key] = s
@@ -60,6 +61,7 @@ type store struct {
 	specs   map[string]driver.Spec
 	hosts   map[string]hostEntry
 	queues  map[string]*queue
+	bells   map[string]*bell // host ID -> its queues that got requests
 	pending map[string]chan reply
 	subs    []*subscriber
 	blobs   map[string][]byte // driver.DataStore (data.go); nil until used
@@ -73,8 +75,31 @@ type reply struct {
 }
 
 type queue struct {
-	items  []driver.Request
-	notify chan struct{} // closed and replaced when items arrive
+	items []driver.Request
+}
+
+// bell tells a host which of its queues got requests (Arrivals).
+type bell struct {
+	queues map[string]struct{}
+	notify chan struct{} // closed and replaced when a queue is rung
+}
+
+// bellLocked returns the bell of a host, made on first use.
+func (s *store) bellLocked(host string) *bell {
+	b, ok := s.bells[host]
+	if !ok {
+		b = &bell{queues: map[string]struct{}{}, notify: make(chan struct{})}
+		s.bells[host] = b
+	}
+	return b
+}
+
+// ringLocked tells host that queue got a request.
+func (s *store) ringLocked(host, queue string) {
+	b := s.bellLocked(host)
+	b.queues[queue] = struct{}{}
+	close(b.notify)
+	b.notify = make(chan struct{})
 }
 
 type subscriber struct {
@@ -110,10 +135,7 @@ func (s *store) publishLocked(ev driver.Event) {
 
 func (s *store) removeLocked(name string) {
 	delete(s.specs, name)
-	if q, ok := s.queues[driver.ServiceQueue(name)]; ok {
-		close(q.notify)
-		delete(s.queues, driver.ServiceQueue(name))
-	}
+	delete(s.queues, driver.ServiceQueue(name))
 	s.publishLocked(driver.Event{Kind: driver.Changed, Name: name})
 }
 
@@ -126,7 +148,7 @@ func (b *backend) Claim(_ context.Context, spec driver.Spec) (driver.Spec, error
 	}
 	spec.Generation = strconv.Itoa(s.gen)
 	s.specs[spec.Name] = spec
-	s.queues[driver.ServiceQueue(spec.Name)] = &queue{notify: make(chan struct{})}
+	s.queues[driver.ServiceQueue(spec.Name)] = &queue{}
 	s.publishLocked(driver.Event{Kind: driver.Changed, Name: spec.Name})
 	return spec, nil
 }
@@ -180,7 +202,6 @@ func (b *backend) Reset(_ context.Context) (string, error) {
 					ch <- reply{err: fmt.Errorf("%w: namespace reset while %s was queued", driver.ErrLost, req.ID)}
 				}
 			}
-			close(q.notify)
 			delete(s.queues, driver.ServiceQueue(name))
 		}
 	}
@@ -196,7 +217,7 @@ func (b *backend) Beat(_ context.Context, h driver.HostInfo, ttl time.Duration, 
 	defer s.mu.Unlock()
 	s.hosts[h.ID] = hostEntry{info: h, expires: time.Now().Add(ttl)}
 	if _, ok := s.queues[driver.HostQueue(h.ID)]; !ok {
-		s.queues[driver.HostQueue(h.ID)] = &queue{notify: make(chan struct{})}
+		s.queues[driver.HostQueue(h.ID)] = &queue{}
 	}
 	var stop []string
 	for _, sp := range owned {
@@ -236,9 +257,10 @@ func (b *backend) Leave(_ context.Context, id string) error {
 
 func (s *store) dropHostLocked(id string) {
 	delete(s.hosts, id)
-	if q, ok := s.queues[driver.HostQueue(id)]; ok {
-		close(q.notify)
-		delete(s.queues, driver.HostQueue(id))
+	delete(s.queues, driver.HostQueue(id))
+	if b, ok := s.bells[id]; ok {
+		close(b.notify) // a waiting Arrivals returns at once
+		delete(s.bells, id)
 	}
 	for name, sp := range s.specs {
 		if sp.Owner == id {
@@ -280,8 +302,7 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	req.ReplyTo = req.ID
 	s.pending[req.ID] = ch
 	q.items = append(q.items, req)
-	close(q.notify)
-	q.notify = make(chan struct{})
+	s.ringLocked(owner, req.Queue)
 	s.mu.Unlock()
 	select {
 	case r := <-ch:
@@ -294,24 +315,23 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	}
 }
 
-func (b *backend) Receive(ctx context.Context, queueName, _ string, max int) ([]driver.Request, error) {
+func (b *backend) Arrivals(ctx context.Context, host string) ([]string, error) {
 	s := b.s
 	timer := time.NewTimer(time.Second)
 	defer timer.Stop()
 	for {
 		s.mu.Lock()
-		q, ok := s.queues[queueName]
-		if !ok {
-			s.mu.Unlock()
-			return nil, fmt.Errorf("%w: queue %s", driver.ErrNotFound, queueName)
-		}
-		if n := min(max, len(q.items)); n > 0 {
-			out := append([]driver.Request(nil), q.items[:n]...)
-			q.items = q.items[n:]
+		bl := s.bellLocked(host)
+		if len(bl.queues) > 0 {
+			out := make([]string, 0, len(bl.queues))
+			for q := range bl.queues {
+				out = append(out, q)
+			}
+			clear(bl.queues)
 			s.mu.Unlock()
 			return out, nil
 		}
-		wait := q.notify
+		wait := bl.notify
 		s.mu.Unlock()
 		select {
 		case <-wait:
@@ -321,6 +341,20 @@ func (b *backend) Receive(ctx context.Context, queueName, _ string, max int) ([]
 			return nil, ctx.Err()
 		}
 	}
+}
+
+func (b *backend) Receive(_ context.Context, queueName, _ string, max int) ([]driver.Request, error) {
+	s := b.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, ok := s.queues[queueName]
+	if !ok {
+		return nil, fmt.Errorf("%w: queue %s", driver.ErrNotFound, queueName)
+	}
+	n := min(max, len(q.items))
+	out := append([]driver.Request(nil), q.items[:n]...)
+	q.items = q.items[n:]
+	return out, nil
 }
 
 func (b *backend) Reply(_ context.Context, req driver.Request, resp driver.Response) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sandhost/sandhost/registry/driver"
+	"github.com/sandhost/sandhost/registry/driver/drivertest"
 )
 
 // A request still queued when the namespace is reset fails with ErrLost, as
@@ -45,4 +46,12 @@ func TestResetFailsQueuedSends(t *testing.T) {
 	if err := <-errc; !errors.Is(err, driver.ErrLost) {
 		t.Fatalf("Send of a request queued across a reset: %v, want ErrLost", err)
 	}
+}
+
+func TestQueues(t *testing.T) {
+	be, err := Driver{}.Open(context.Background(), "memory://queues", "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	drivertest.TestQueues(t, be)
 }

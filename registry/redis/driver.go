@@ -46,9 +46,11 @@ type Driver struct{}
 type backend struct {
 	// Four clients, so that no kind of work waits behind another's pool:
 	//   cmds   short commands: scripts, replies, lookups
-	//   reads  blocking reads: every served service holds one
+	//   reads  the two blocking reads, of the host's bell and of the
+	//          reply stream, never retried (receive.go)
 	//   live   the heartbeat and reaping, which liveness needs on time
-	//   send   call requests, never retried (at most once, see Send)
+	//   send   call requests and the reads that take them from their
+	//          queues, never retried (at most once, see Send)
 	cmds, reads, live, send goredis.UniversalClient
 
 	emb      *embedded
@@ -125,8 +127,8 @@ func (b *backend) Addr() string {
 }
 
 // closeWait bounds how long Close waits for commands under way. A blocking
-// read ends within its 1 s block; a real Redis ends it at once when Leave
-// deletes the stream.
+// read ends within its 1 s block; Leave deleting the host's bell ends its
+// read at once.
 const closeWait = 1500 * time.Millisecond
 
 // Close fails waiting calls with ErrClosed, removes this caller's reply

@@ -15,11 +15,9 @@ import (
 const (
 	// defaultPoolSize bounds the command pools.
 	defaultPoolSize = 1000
-	// defaultReadPoolSize: every served service holds a connection of
-	// the read pool in a blocking read, so this bounds the services one
-	// process serves without waiting for a connection (Redis's own
-	// default maxclients is 10,000).
-	defaultReadPoolSize = 5000
+	// readPoolSize: a backend blocks in two reads at most, its host's
+	// bell and its reply stream, whatever the number of its services.
+	readPoolSize = 2
 	// defaultReplyTTL: how long a reply stream outlives its last reply; it
 	// only matters for a caller that died without closing.
 	defaultReplyTTL = time.Minute
@@ -31,7 +29,6 @@ const (
 // options is a parsed DSN: go-redis's options plus this driver's own.
 type options struct {
 	uo       goredis.UniversalOptions
-	readPool int // pool_size if given, else defaultReadPoolSize
 	replyTTL time.Duration
 }
 
@@ -40,9 +37,14 @@ func (o options) client() *goredis.UniversalOptions {
 	return &uo
 }
 
+// blockingReads is for the bell and the reply stream: a read that go-redis
+// retried after a broken connection would lose the bells its first reply
+// carried, while the error it returns instead makes the host read all its
+// queues.
 func (o options) blockingReads() *goredis.UniversalOptions {
 	uo := o.uo
-	uo.PoolSize = o.readPool
+	uo.PoolSize = readPoolSize
+	uo.MaxRetries = -1
 	return &uo
 }
 
@@ -64,7 +66,6 @@ func (o options) atMostOnce() *goredis.UniversalOptions {
 func embeddedOptions(addr string) options {
 	return options{
 		uo:       goredis.UniversalOptions{Addrs: []string{addr}, PoolSize: defaultPoolSize, Protocol: 2},
-		readPool: defaultReadPoolSize,
 		replyTTL: defaultReplyTTL,
 	}
 }
@@ -130,11 +131,10 @@ func parseDSN(dsn string) (options, error) {
 			uo.TLSConfig.MinVersion = tls.VersionTLS12
 		}
 	}
-	readPool := uo.PoolSize
 	if !q.Has("pool_size") {
-		uo.PoolSize, readPool = defaultPoolSize, defaultReadPoolSize
+		uo.PoolSize = defaultPoolSize
 	}
-	return options{uo: uo, readPool: readPool, replyTTL: replyTTL}, nil
+	return options{uo: uo, replyTTL: replyTTL}, nil
 }
 
 func redactDSN(dsn string) string {

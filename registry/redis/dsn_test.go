@@ -15,26 +15,28 @@ func TestDSNOptions(t *testing.T) {
 		master   string
 		db       int
 		pool     int
-		readPool int
 		replyTTL time.Duration
 	}{
-		{"redis://127.0.0.1:6379/2", "[127.0.0.1:6379]", "", 2, defaultPoolSize, defaultReadPoolSize, defaultReplyTTL},
-		{"redis://s1:26379?master_name=mymaster&addr=s2:26379", "[s1:26379 s2:26379]", "mymaster", 0, defaultPoolSize, defaultReadPoolSize, defaultReplyTTL},
-		{"redis://a:7000?addr=b:7000&addr=c:7000", "[a:7000 b:7000 c:7000]", "", 0, defaultPoolSize, defaultReadPoolSize, defaultReplyTTL},
-		{"redis://h:1?pool_size=5&reply_ttl=2s", "[h:1]", "", 0, 5, 5, 2 * time.Second},
+		{"redis://127.0.0.1:6379/2", "[127.0.0.1:6379]", "", 2, defaultPoolSize, defaultReplyTTL},
+		{"redis://s1:26379?master_name=mymaster&addr=s2:26379", "[s1:26379 s2:26379]", "mymaster", 0, defaultPoolSize, defaultReplyTTL},
+		{"redis://a:7000?addr=b:7000&addr=c:7000", "[a:7000 b:7000 c:7000]", "", 0, defaultPoolSize, defaultReplyTTL},
+		{"redis://h:1?pool_size=5&reply_ttl=2s", "[h:1]", "", 0, 5, 2 * time.Second},
 	} {
 		o, err := parseDSN(c.dsn)
 		if err != nil {
 			t.Errorf("%s: %v", c.dsn, err)
 			continue
 		}
-		got := []any{fmt.Sprint(o.uo.Addrs), o.uo.MasterName, o.uo.DB, o.client().PoolSize, o.blockingReads().PoolSize, o.replyTTL}
-		want := []any{c.addrs, c.master, c.db, c.pool, c.readPool, c.replyTTL}
+		got := []any{fmt.Sprint(o.uo.Addrs), o.uo.MasterName, o.uo.DB, o.client().PoolSize, o.replyTTL}
+		want := []any{c.addrs, c.master, c.db, c.pool, c.replyTTL}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: addrs, master, db, pools, reply TTL = %v, want %v", c.dsn, got, want)
+			t.Errorf("%s: addrs, master, db, pool, reply TTL = %v, want %v", c.dsn, got, want)
 		}
-		if o.atMostOnce().MaxRetries != -1 {
-			t.Errorf("%s: the request client retries", c.dsn)
+		if o.atMostOnce().MaxRetries != -1 || o.blockingReads().MaxRetries != -1 {
+			t.Errorf("%s: the request or the blocking-read client retries", c.dsn)
+		}
+		if o.blockingReads().PoolSize != readPoolSize {
+			t.Errorf("%s: read pool %d, want %d whatever pool_size says", c.dsn, o.blockingReads().PoolSize, readPoolSize)
 		}
 		if o.liveness().PoolSize != livePoolSize {
 			t.Errorf("%s: liveness pool %d", c.dsn, o.liveness().PoolSize)

@@ -18,6 +18,7 @@ import (
 //	host:ID      string host info JSON, expires with the heartbeat
 //	q:svc:NAME   stream of calls to a service (consumer group "g")
 //	q:host:ID    stream of control calls to a host (consumer group "g")
+//	bell:ID      stream of the queues of a host that got calls (group "g")
 //	reply:ID     stream of replies to one caller (expires after reply_ttl)
 //	events       pub/sub channel: "c:NAME" (changed), "r:GEN" (reset)
 //	blobs        hash   sha256 -> bytes (driver.DataStore: Wasm modules)
@@ -53,12 +54,14 @@ const (
 	// driver.HostQueue): "q:svc:NAME", "q:host:ID".
 	queuePrefix = "q:"
 	replyPrefix = "reply:"
+	bellPrefix  = "bell:"
 	group       = "g" // the consumer group of every queue
 )
 
 func (k keys) host(id string) string      { return k.prefix + hostPrefix + id }
 func (k keys) queue(queue string) string  { return k.prefix + queuePrefix + queue }
 func (k keys) reply(caller string) string { return k.prefix + replyPrefix + caller }
+func (k keys) bell(host string) string    { return k.prefix + bellPrefix + host }
 func (k keys) events() string             { return k.prefix + keyEvents }
 func (k keys) blobs() string              { return k.prefix + keyBlobs }
 func (k keys) kv() string                 { return k.prefix + keyKV }
@@ -77,6 +80,7 @@ local SPECS, OWNERS, GENS, GEN, HOSTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS
 local function hostKey(id) return P..%[1]q..id end
 local function svcQueue(name) return P..%[2]q..name end
 local function hostQueue(id) return P..%[3]q..id end
+local function bellKey(id) return P..%[8]q..id end
 local function publish(msg) redis.call('PUBLISH', P..%[4]q, msg) end
 local function alive(id) return redis.call('EXISTS', hostKey(id)) == 1 end
 local function newQueue(q) redis.call('XGROUP', 'CREATE', q, %[5]q, '$', 'MKSTREAM') end
@@ -103,7 +107,8 @@ local function tidy()
 end
 
 -- reap removes the hosts whose heartbeat expired (and the one leaving, if
--- given) with everything of theirs: hosts entry, control queue, services.
+-- given) with everything of theirs: hosts entry, control queue, bell,
+-- services.
 -- Services whose owner is not live are dropped too, whichever host that was,
 -- even one already gone from HOSTS: such a spec would keep the namespace
 -- alive for good. The cost is one HGETALL of the owners and one EXISTS per
@@ -113,7 +118,7 @@ local function reap(leaving)
   for _, id in ipairs(redis.call('SMEMBERS', HOSTS)) do
     if not alive(id) then
       redis.call('SREM', HOSTS, id)
-      redis.call('DEL', hostQueue(id))
+      redis.call('DEL', hostQueue(id), bellKey(id))
     end
   end
   local n = 0
@@ -127,4 +132,4 @@ local function reap(leaving)
   tidy()
   return n
 end
-`, hostPrefix, queuePrefix+driver.ServiceQueue(""), queuePrefix+driver.HostQueue(""), keyEvents, group, keyBlobs, keyKV)
+`, hostPrefix, queuePrefix+driver.ServiceQueue(""), queuePrefix+driver.HostQueue(""), keyEvents, group, keyBlobs, keyKV, bellPrefix)

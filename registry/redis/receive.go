@@ -23,14 +23,67 @@ func isNoQueue(err error) bool {
 	return strings.HasPrefix(s, "NOGROUP") || strings.Contains(s, "no longer exists")
 }
 
-// Receive reads on the read pool, where every served service blocks.
+// bellBatch is the most bells one Arrivals read takes.
+const bellBatch = 1024
+
+// Arrivals blocks on the host's bell, the one stream that every request to
+// one of the host's queues rings (sendScript): one blocked read per host
+// whatever the number of its services. It reads with NOACK, as a bell only
+// says where to look (Receive takes the requests), and deletes what it
+// read beside the next read. Reads are never retried by go-redis: a retry
+// after a connection broke under a reply would drop the bells it carried,
+// while the error makes the host read every queue.
+func (b *backend) Arrivals(ctx context.Context, host string) ([]string, error) {
+	if err := b.begin(); err != nil {
+		return nil, err
+	}
+	defer b.end()
+	key := b.keys.bell(host)
+	res, err := b.reads.XReadGroup(ctx, &goredis.XReadGroupArgs{
+		Group: group, Consumer: host, Streams: []string{key, ">"}, Count: bellBatch, Block: time.Second, NoAck: true,
+	}).Result()
+	if errors.Is(err, goredis.Nil) {
+		return nil, nil
+	}
+	if isNoQueue(err) {
+		return nil, fmt.Errorf("%w: bell of host %s: %v", driver.ErrNotFound, host, err)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("redis: arrivals: %w", err)
+	}
+	var queues, read []string
+	seen := map[string]bool{}
+	for _, st := range res {
+		for _, m := range st.Messages {
+			read = append(read, m.ID)
+			if q := str(m.Values["q"]); !seen[q] {
+				seen[q] = true
+				queues = append(queues, q)
+			}
+		}
+	}
+	if len(read) > 0 && b.begin() == nil {
+		go func() {
+			defer b.end()
+			b.cmds.XDel(context.Background(), key, read...)
+		}()
+	}
+	return queues, nil
+}
+
+// Receive takes what waits on queue without blocking. It runs on the
+// client that never retries: a retried read whose first reply was lost
+// would leave the requests it took pending, unanswered.
 func (b *backend) Receive(ctx context.Context, queue, consumer string, max int) ([]driver.Request, error) {
 	if err := b.begin(); err != nil {
 		return nil, err
 	}
 	defer b.end()
-	res, err := b.reads.XReadGroup(ctx, &goredis.XReadGroupArgs{
-		Group: group, Consumer: consumer, Streams: []string{b.keys.queue(queue), ">"}, Count: int64(max), Block: time.Second,
+	res, err := b.send.XReadGroup(ctx, &goredis.XReadGroupArgs{
+		Group: group, Consumer: consumer, Streams: []string{b.keys.queue(queue), ">"}, Count: int64(max), Block: -1,
 	}).Result()
 	if errors.Is(err, goredis.Nil) {
 		return nil, nil

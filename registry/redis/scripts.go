@@ -84,7 +84,8 @@ return 1
 
 // beat: KEYS +hostkey hostqueue; ARGV +id info ttlms, then triples name gen
 // spec for the services the host runs. Refreshes the heartbeat, puts back
-// what the store lost, and returns the names the host must stop. Every key
+// what the store lost (the control queue and the bell too), and returns the
+// names the host must stop. Every key
 // of the namespace a host keeps alive expires namespaceTTLs heartbeat TTLs
 // after the last beat, so a namespace whose hosts all died holds no key
 // even when no one ever looks at it again.
@@ -94,6 +95,8 @@ local keep = tonumber(ARGV[4]) * ` + strconv.Itoa(namespaceTTLs) + `
 redis.call('SET', KEYS[6], ARGV[3], 'PX', ARGV[4])
 redis.call('SADD', HOSTS, id)
 if redis.call('EXISTS', KEYS[7]) == 0 then newQueue(KEYS[7]) end
+local bell = bellKey(id)
+if redis.call('EXISTS', bell) == 0 then newQueue(bell) end
 local cur = redis.call('GET', GEN)
 local stop = {}
 for i = 5, #ARGV, 3 do
@@ -116,7 +119,7 @@ for i = 5, #ARGV, 3 do
   end
   if o == id or not o then redis.call('PEXPIRE', svcQueue(name), keep) end
 end
-for _, k in ipairs({SPECS, OWNERS, GENS, GEN, HOSTS, KEYS[7], dataKeys()}) do redis.call('PEXPIRE', k, keep) end
+for _, k in ipairs({SPECS, OWNERS, GENS, GEN, HOSTS, KEYS[7], bell, dataKeys()}) do redis.call('PEXPIRE', k, keep) end
 return stop
 `)
 
@@ -136,10 +139,13 @@ return out
 `)
 
 // send: KEYS +queue; ARGV +target isHost, then the request's fields i m p d
-// r. Appends the request unless its target is gone: it returns the entry
-// ID, -1 when the queue does not exist, -2 when the service's owner (or the
-// host) is dead, which is reaped then. Nothing is written for a call that
-// no live host would read.
+// r, then the queue's driver name. Appends the request unless its target is
+// gone, and rings the owner's bell with the queue's name (Arrivals): it
+// returns the entry ID, -1 when the queue does not exist, -2 when the
+// service's owner (or the host) is dead, which is reaped then. Nothing is
+// written for a call that no live host would read. A bell that is gone is
+// not made again here: its host finds it gone, and reads every queue once
+// the heartbeat has made it again.
 var sendScript = script(`
 local target = ARGV[2]
 local owner = target
@@ -150,5 +156,6 @@ end
 if not alive(owner) then reap(); return -2 end
 local id = redis.call('XADD', KEYS[6], 'NOMKSTREAM', '*', 'i', ARGV[4], 'm', ARGV[5], 'p', ARGV[6], 'd', ARGV[7], 'r', ARGV[8])
 if not id then return -1 end
+redis.call('XADD', bellKey(owner), 'NOMKSTREAM', '*', 'q', ARGV[9])
 return id
 `)

@@ -58,7 +58,7 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 		hostFlag = "1"
 	}
 	res, err := b.run(ctx, b.send, sendScript, []string{pc.key},
-		target, hostFlag, req.ID, req.Method, req.Payload, dl, b.replyKey).Result()
+		target, hostFlag, req.ID, req.Method, req.Payload, dl, b.replyKey, req.Queue).Result()
 	if err != nil {
 		if ctx.Err() != nil {
 			return driver.Response{}, context.Cause(ctx)

@@ -1,0 +1,26 @@
+package redis
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sandhost/sandhost/internal/testredis"
+	"github.com/sandhost/sandhost/registry/driver/drivertest"
+)
+
+// The call queues' contract, on the embedded Redis and on a redis-server.
+func TestQueues(t *testing.T) {
+	for name, dsn := range map[string]func(*testing.T) string{
+		"embedded": func(*testing.T) string { return "embedded://" },
+		"redis":    func(t *testing.T) string { return testredis.Start(t).URL() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			be, err := Driver{}.Open(context.Background(), dsn(t), "queues")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer be.Close()
+			drivertest.TestQueues(t, be)
+		})
+	}
+}
