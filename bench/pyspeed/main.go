@@ -10,7 +10,10 @@
 //
 // Each round runs every subject once, in turn, so that load on the machine
 // falls on all of them alike; a subject's figure for a workload is the
-// median over rounds of its fastest repetition within a run. It also checks
+// median over rounds of its fastest repetition within a run (with -fastest,
+// the fastest of all). On a loaded machine -cpu measures CPU time instead,
+// which waiting for a core does not inflate: each workload is run alone and
+// a run of none (start-up, parsing) is subtracted. It also checks
 // that every subject computed the same values, so a build whose flags broke
 // the interpreter shows up as an error rather than as a speed.
 package main
@@ -53,10 +56,12 @@ func main() {
 	reps := flag.Int("reps", 3, "repetitions of each workload within a run")
 	scale := flag.Float64("scale", 1, "work per repetition, relative to the default")
 	only := flag.String("only", "", "workloads to run, comma-separated (default: all)")
+	fastest := flag.Bool("fastest", false, "report the fastest run instead of the median")
+	cpu := flag.Bool("cpu", false, "measure CPU time, a run per workload, rather than wall time within a run (steadier on a loaded machine)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	p := params{scale: *scale, reps: *reps}
+	p := params{scale: *scale, reps: *reps, fastest: *fastest, cpu: *cpu}
 	if *only != "" {
 		p.only = strings.Split(*only, ",")
 	}
@@ -101,38 +106,70 @@ func run(ctx context.Context, w io.Writer, builds, natives named, engines []stri
 			subjects = append(subjects, s)
 		}
 	}
-	// best[subject][workload]: the fastest repetition of each round.
+	// best[subject][workload]: each round's figure.
 	best := make([]map[string][]time.Duration, len(subjects))
 	var order []string
 	var want map[string]Workload
+	check := func(s subject, ws map[string]Workload) error {
+		if want == nil {
+			want = ws
+			for _, name := range workloadNames() {
+				if _, ok := ws[name]; ok {
+					order = append(order, name)
+				}
+			}
+		}
+		for name, w := range ws {
+			if w.Result != want[name].Result {
+				return fmt.Errorf("pyspeed: %s computed %s = %s, %s computed %s", s.Name(), name, w.Result, subjects[0].Name(), want[name].Result)
+			}
+		}
+		return nil
+	}
 	for r := range rounds {
 		for i, s := range subjects {
-			ws, err := s.Run(ctx, p)
+			ws, _, err := s.Run(ctx, p)
+			if err == nil {
+				err = check(s, ws)
+			}
 			if err != nil {
 				return err
-			}
-			if want == nil {
-				want = ws
-				for _, name := range workloadNames() {
-					if _, ok := ws[name]; ok {
-						order = append(order, name)
-					}
-				}
 			}
 			if best[i] == nil {
 				best[i] = map[string][]time.Duration{}
 			}
 			for _, name := range order {
-				if ws[name].Result != want[name].Result {
-					return fmt.Errorf("pyspeed: %s computed %s = %s, %s computed %s", s.Name(), name, ws[name].Result, subjects[0].Name(), want[name].Result)
+				d := ws[name].Best()
+				if p.cpu {
+					if d, err = cpuTime(ctx, s, p, name); err != nil {
+						return err
+					}
 				}
-				best[i][name] = append(best[i][name], ws[name].Best())
+				best[i][name] = append(best[i][name], d)
 			}
 		}
 		fmt.Fprintf(os.Stderr, "pyspeed: round %d of %d done\n", r+1, rounds)
 	}
-	writeTable(w, subjects, order, best)
+	q := 0.5
+	if p.fastest {
+		q = 0
+	}
+	writeTable(w, subjects, order, best, q)
 	return nil
+}
+
+// cpuTime is the CPU time of one repetition of a workload: a run of it
+// alone, less a run of none (start-up, parsing; the calibration).
+func cpuTime(ctx context.Context, s subject, p params, name string) (time.Duration, error) {
+	p.reps = 1
+	p.only = []string{"-"} // no workload has that name
+	_, idle, err := s.Run(ctx, p)
+	if err != nil {
+		return 0, err
+	}
+	p.only = []string{name}
+	_, busy, err := s.Run(ctx, p)
+	return max(busy-idle, 0), err
 }
 
 // workloadNames are the workloads in workloads.py's order.
@@ -148,9 +185,9 @@ func workloadNames() []string {
 	return names
 }
 
-// writeTable writes each workload's median in ms and, for every subject
-// after the first, its ratio to the first (the baseline).
-func writeTable(w io.Writer, subjects []subject, order []string, best []map[string][]time.Duration) {
+// writeTable writes each workload's q-quantile over rounds in ms and, for
+// every subject after the first, its ratio to the first (the baseline).
+func writeTable(w io.Writer, subjects []subject, order []string, best []map[string][]time.Duration, q float64) {
 	fmt.Fprint(w, "| workload |")
 	for i, s := range subjects {
 		if i == 0 {
@@ -163,9 +200,9 @@ func writeTable(w io.Writer, subjects []subject, order []string, best []map[stri
 	geo := make([]float64, len(subjects))
 	for _, name := range order {
 		fmt.Fprintf(w, "| %s |", name)
-		base := stats.Quantile(best[0][name], 0.5)
+		base := stats.Quantile(best[0][name], q)
 		for i := range subjects {
-			m := stats.Quantile(best[i][name], 0.5)
+			m := stats.Quantile(best[i][name], q)
 			ratio := float64(m) / float64(base)
 			geo[i] += math.Log(ratio)
 			if i == 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"syscall"
 	"time"
 
 	"github.com/sandhost/sandhost/pyexec"
@@ -31,10 +32,11 @@ func (w Workload) Best() time.Duration {
 	return time.Duration(b)
 }
 
-// A subject runs workloads.py once and returns its outcome by workload.
+// A subject runs workloads.py once and returns its outcome by workload and
+// the CPU time the run took (start-up and parsing included).
 type subject interface {
 	Name() string
-	Run(ctx context.Context, p params) (map[string]Workload, error)
+	Run(ctx context.Context, p params) (map[string]Workload, time.Duration, error)
 	Close() error
 }
 
@@ -43,6 +45,9 @@ type params struct {
 	scale float64  // work per repetition, relative to the default
 	reps  int      // repetitions of each workload
 	only  []string // the workloads to run; none: all
+	// fastest: the figures are the fastest run, not the median; cpu: they
+	// are CPU time (the runner's choices; workloads.py does not see them).
+	fastest, cpu bool
 }
 
 // program is workloads.py with its parameters set ahead of it.
@@ -65,16 +70,19 @@ type native struct{ name, path string }
 func (n native) Name() string { return n.name }
 func (n native) Close() error { return nil }
 
-func (n native) Run(ctx context.Context, p params) (map[string]Workload, error) {
-	out, err := exec.CommandContext(ctx, n.path, "-S", "-c", program(p)).Output()
+func (n native) Run(ctx context.Context, p params) (map[string]Workload, time.Duration, error) {
+	cmd := exec.CommandContext(ctx, n.path, "-S", "-c", program(p))
+	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("pyspeed: %s: %w", n.path, err)
+		return nil, 0, fmt.Errorf("pyspeed: %s: %w", n.path, err)
 	}
-	return decode(out)
+	ws, err := decode(out)
+	return ws, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), err
 }
 
 // sandboxed is a build of CPython for wasm (a python-wasm directory) run by
-// the executor on one engine, each run in a fresh interpreter's __main__.
+// the executor on one engine, in one persistent interpreter (Shared: no
+// interpreter is replaced in the background while another run is timed).
 type sandboxed struct {
 	name string
 	pool *pyexec.Pool
@@ -91,13 +99,26 @@ func newSandboxed(ctx context.Context, name, dir, engine string) (*sandboxed, er
 func (s *sandboxed) Name() string { return s.name }
 func (s *sandboxed) Close() error { return s.pool.Close() }
 
-func (s *sandboxed) Run(ctx context.Context, p params) (map[string]Workload, error) {
-	r, err := s.pool.Execute(ctx, program(p))
+// Run's CPU time is this process's: the pool is its only work.
+func (s *sandboxed) Run(ctx context.Context, p params) (map[string]Workload, time.Duration, error) {
+	cpu0 := processCPU()
+	r, err := s.pool.Execute(ctx, program(p), pyexec.Shared())
+	cpu := processCPU() - cpu0
 	if err != nil {
-		return nil, fmt.Errorf("pyspeed: %s: %w", s.name, err)
+		return nil, 0, fmt.Errorf("pyspeed: %s: %w", s.name, err)
 	}
 	if !r.Passed {
-		return nil, fmt.Errorf("pyspeed: %s: workloads failed (%s): %s", s.name, r.Failure, r.Stderr)
+		return nil, 0, fmt.Errorf("pyspeed: %s: workloads failed (%s): %s", s.name, r.Failure, r.Stderr)
 	}
-	return decode([]byte(r.Stdout))
+	ws, err := decode([]byte(r.Stdout))
+	return ws, cpu, err
+}
+
+// processCPU is the CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
