@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -21,15 +22,50 @@ type call struct {
 	req  Request
 	came time.Time // Run was called
 	ran  time.Time // it had its slot and interpreter; zero while queued
+
+	mu    sync.Mutex
+	aside func() // frees its slot (and has its interpreter replaced) when it steps aside; nil: it may not
+	stood bool   // it stepped aside
+	over  bool   // its run ended: too late to step aside
+}
+
+// mayStepAside lets the call give up its run slot once it has run long
+// (see yield.go): aside frees the slot and does what the state model needs
+// for the calls that come next.
+func (c *call) mayStepAside(aside func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.aside = aside
+}
+
+// stepAside frees the call's run slot, if it may and its run has not
+// ended; it says whether it did.
+func (c *call) stepAside() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.aside == nil || c.over || c.stood {
+		return false
+	}
+	c.stood = true
+	c.aside()
+	return true
+}
+
+// ended marks the run over and says whether the call stepped aside.
+func (c *call) ended() (stoodAside bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.over = true
+	return c.stood
 }
 
 // admit waits for a run slot, in turn, until ctx ends, and returns done,
-// which frees it.
+// which frees it (once, however often it is called).
 func (p *Pool) admit(ctx context.Context) (done func(), err error) {
 	if _, err := p.gate.get(ctx); err != nil {
 		return nil, err
 	}
-	return func() { p.gate.put(struct{}{}) }, nil
+	return sync.OnceFunc(func() { p.gate.put(struct{}{}) }), nil
 }
 
 // begin starts the run of a call that has its slot and interpreter: the

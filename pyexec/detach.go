@@ -18,17 +18,21 @@ import (
 // execBounded is it.exec, returning when ctx ends even if the guest has
 // not stopped yet. Then it.stopping is set: it closes once the guest has
 // stopped, and until then nothing may use or close the interpreter (see
-// afterStop).
-func (it *interp) execBounded(ctx context.Context, code string, capBytes int, isolate bool) (harnessResult, error) {
+// afterStop). The guest yields the cores to shorter calls once it has run
+// long (y), and may then step aside (see yield.go).
+func (it *interp) execBounded(ctx context.Context, y *yielder, stepAside func() bool, code string, capBytes int, isolate bool) (harnessResult, error) {
 	type outcome struct {
 		out harnessResult
 		err error
 	}
 	done := make(chan outcome, 1)
 	stopped := make(chan struct{})
+	g := &guestThread{stepAside: stepAside}
 	go func() {
 		defer close(stopped)
+		y.enter(g)
 		out, err := it.exec(ctx, code, capBytes, isolate)
+		y.leave(g)
 		done <- outcome{out, err}
 	}()
 	select {
@@ -40,6 +44,7 @@ func (it *interp) execBounded(ctx context.Context, code string, capBytes int, is
 			return o.out, o.err
 		default:
 		}
+		y.raise(g)
 		it.stopping = stopped
 		return harnessResult{}, fmt.Errorf("%w: %w", sandbox.ErrDeadline, context.Cause(ctx))
 	}

@@ -11,11 +11,15 @@
 // when the call changed what a later one would see), shared (TorchRL's
 // service mode: one persistent __main__), session (a session ID keeps its
 // own interpreter) and fresh (a clean interpreter for one call). In every
-// model at most Size interpreters run at once; a call's timeout counts
-// from when it starts running (its wait for a slot and an interpreter is
-// Result.Queued). So that each running interpreter notices its deadline
-// promptly, NewPool raises GOMAXPROCS to the CPUs plus Size unless the
-// GOMAXPROCS environment variable is set. Result.Passed is the verdict to score
+// model at most Size interpreters run at once in the pool's run slots; a
+// call that has used Options.YieldAfter of CPU (a loop, a heavy answer)
+// drops to the lowest priority and, except in the shared model, stands
+// aside from its slot for the next call until its deadline (at most Size
+// at once). A call's timeout counts from when it starts running (its wait
+// for a slot and an interpreter is Result.Queued). So that each running
+// interpreter notices its deadline promptly, NewPool raises GOMAXPROCS to
+// the CPUs plus twice Size unless the GOMAXPROCS environment variable is
+// set. Result.Passed is the verdict to score
 // by (Success is TorchRL's, which a warning on stderr fails). Code may
 // call services of the namespace only where the pool allows them
 // (AllowServices), each call under the code's own deadline.
@@ -25,7 +29,9 @@
 // JSON form), result.go
 // (results and how an outcome is classified), snapshot.go (the cold start
 // and the snapshot every interpreter is cloned from), clone.go (clones and
-// spares), admit.go (run slots: queued and running), queue.go (first come,
+// spares), admit.go (run slots: queued and running), yield.go (long calls
+// yield the cores and stand aside), detach.go (a call returns at its
+// deadline), threads.go (GOMAXPROCS), queue.go (first come,
 // first served), shared.go (the pooled models: isolated and shared),
 // session.go and fresh.go,
 // run.go (one call on one interpreter), files.go (/tmp files in and out),

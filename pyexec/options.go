@@ -9,7 +9,7 @@ import (
 
 // Options configure a Pool.
 type Options struct {
-	Size        int             // interpreters running at once, in every state model; and the pooled ones (default 4)
+	Size        int             // run slots: interpreters running at once in every state model, besides those standing aside (YieldAfter); and the pooled ones (default 4)
 	Timeout     time.Duration   // default per-call timeout (default 10s)
 	MemoryLimit int64           // per interpreter, bytes (default 256 MiB)
 	OutputCap   int             // per stream, bytes (default 1 MiB)
@@ -29,7 +29,13 @@ type Options struct {
 	// takes ~0.1 s instead of 1.3–1.9 s). Each costs snapshot memory, and
 	// the isolated model checks them all for changes after every call.
 	Preload []string
-	Logger  *slog.Logger
+	// YieldAfter is the CPU time after which a running call gives way to
+	// calls that have run less: its thread runs at the lowest priority
+	// until the call ends, and it stands aside from its run slot for the
+	// next call (up to Size calls at once; not in the shared model). Its
+	// timeout and verdict are unchanged. Default 30ms; negative: never.
+	YieldAfter time.Duration
+	Logger     *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -59,6 +65,9 @@ func (o *Options) defaults() {
 	}
 	if o.SessionIdle <= 0 {
 		o.SessionIdle = 10 * time.Minute
+	}
+	if o.YieldAfter == 0 {
+		o.YieldAfter = 30 * time.Millisecond
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -28,6 +28,7 @@ type Pool struct {
 	isolated queue[*interp]  // the default model's interpreters (Size, made at start)
 	shared   queue[*interp]  // TorchRL's shared mode's (made on first use, up to Size)
 	spares   chan *interp    // clean interpreters, never used, ready to hand out
+	yield    *yielder        // lowers the priority of calls that ran long
 
 	mu         sync.Mutex
 	sessions   map[string]*list.Element // of *session, most recent first
@@ -48,7 +49,7 @@ var ErrClosed = errors.New("pyexec: pool closed")
 // from the snapshot.
 func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	opts.defaults()
-	ensureThreads(opts.Size)
+	ensureThreads(opts.Size + opts.maxAside())
 	art, err := opts.artefacts()
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{opts: opts, art: art, rt: rt, spares: make(chan *interp, opts.Spares),
+	p := &Pool{opts: opts, art: art, rt: rt, spares: make(chan *interp, opts.Spares), yield: newYielder(opts.YieldAfter, opts.maxAside(), opts.Logger),
 		sessions: map[string]*list.Element{}, lru: list.New()}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if err := p.start(ctx); err != nil {

@@ -9,7 +9,8 @@ import (
 // limit, and builds its Result; keep is false when the interpreter must be
 // discarded. isolate runs the code in a new __main__ and has the harness
 // report whether the call changed what a later call would see.
-func (p *Pool) run(ctx context.Context, req Request, it *interp, isolate bool) (res Result, keep bool) {
+func (p *Pool) run(ctx context.Context, c *call, it *interp, isolate bool) (res Result, keep bool) {
+	req := c.req
 	if written, err := p.putFiles(it, req.Files); err != nil {
 		// Some files written: the interpreter goes, so that no later call
 		// sees part of this call's files.
@@ -21,7 +22,7 @@ func (p *Pool) run(ctx context.Context, req Request, it *interp, isolate bool) (
 				ReturnCode: -1, Failure: FailCrash}, true
 		}
 	}
-	out, err := it.execBounded(ctx, req.Code, p.opts.OutputCap, isolate)
+	out, err := it.execBounded(ctx, p.yield, c.stepAside, req.Code, p.opts.OutputCap, isolate)
 	fdOut, fdErr := it.inst.TakeOutput()
 	res, keep = p.classify(ctx, req, out, err, fdOut, fdErr)
 	if req.Memory > 0 {

@@ -12,7 +12,7 @@ import (
 // zero fields take the pool's defaults (see Options). Their JSON form is
 // {"pool_size": 32, "timeout": "10s", "memory": "256MiB", "output_cap":
 // "1MiB", "engine": "wazy", "max_sessions": 64, "services": ["tokenizer"],
-// "preload": ["sympy"]}
+// "preload": ["sympy"], "yield_after": "30ms"}
 // (durations and sizes as described in wire.go; "timeout": 10 is 10
 // seconds, as in TorchRL).
 type ServiceArgs struct {
@@ -27,6 +27,9 @@ type ServiceArgs struct {
 	Services []string `json:"services,omitempty"`
 	// Modules every interpreter starts with imported (Options.Preload).
 	Preload []string `json:"preload,omitempty"`
+	// CPU time after which a call gives way to shorter ones
+	// (Options.YieldAfter; negative: never).
+	YieldAfter time.Duration `json:"yield_after,omitempty"`
 }
 
 func init() {
@@ -51,7 +54,8 @@ func newService(ctx context.Context, a ServiceArgs) (registry.Service, error) {
 		services = AllowServices(RegistryCaller(r), a.Services...)
 	}
 	p, err := NewPool(ctx, Options{Size: a.PoolSize, Timeout: a.Timeout, MemoryLimit: a.Memory, OutputCap: int(a.OutputCap),
-		Engine: a.Engine, MaxSessions: a.MaxSessions, Services: services, Preload: a.Preload})
+		Engine: a.Engine, MaxSessions: a.MaxSessions, Services: services, Preload: a.Preload,
+		YieldAfter: a.YieldAfter})
 	if err != nil {
 		return nil, err
 	}

@@ -18,9 +18,19 @@ func (p *Pool) execPooled(ctx context.Context, c *call, q *queue[*interp], isola
 		return p.noInterpreter(ctx, c, err)
 	}
 	defer p.afterStop(it, done) // a guest stopping after its deadline keeps its slot
+	if isolate {
+		// A call that steps aside keeps its interpreter: the next call
+		// gets a new one, and this one goes when the call ends. Shared
+		// interpreters hold state later calls expect, so they never do.
+		c.mayStepAside(func() { done(); p.replace(q) })
+	}
 	runCtx, cancel := p.begin(ctx, c)
-	res, keep := p.run(runCtx, c.req, it, isolate)
+	res, keep := p.run(runCtx, c, it, isolate)
 	cancel()
+	if c.ended() {
+		p.discard(it) // replaced when it stepped aside
+		return res, nil
+	}
 	if keep {
 		if !q.put(it) {
 			p.discard(it)

@@ -11,9 +11,12 @@ import (
 // notice: timeouts returned up to 270 ms late on a quiet 2-core machine.
 // With a thread per running interpreter the kernel schedules them in finer
 // slices, and the same load returned within 99–123 ms (p50 79 → 26–32 ms),
-// at the same throughput.
+// at the same throughput. Calls standing aside (yield.go) run too, on
+// threads of their own, so they count: with GOMAXPROCS short of them, their
+// guests, which Go cannot preempt, held the Ps, and a call past its deadline
+// waited up to 1.9 s for one to return.
 
-// ensureThreads raises GOMAXPROCS so that size interpreters can run at once
+// ensureThreads raises GOMAXPROCS so that size guests can run at once
 // beside the CPUs' worth of other Go code. It never lowers it, and leaves
 // it alone when the GOMAXPROCS environment variable chose it.
 func ensureThreads(size int) {

@@ -43,10 +43,11 @@ func (a ServiceArgs) MarshalJSON() ([]byte, error) {
 	type plain ServiceArgs
 	return json.Marshal(struct {
 		plain
-		Timeout   wire.Duration `json:"timeout,omitempty"`
-		Memory    wire.Size     `json:"memory,omitempty"`
-		OutputCap wire.Size     `json:"output_cap,omitempty"`
-	}{plain(a), wire.Duration(a.Timeout), wire.Size(a.Memory), wire.Size(a.OutputCap)})
+		Timeout    wire.Duration `json:"timeout,omitempty"`
+		Memory     wire.Size     `json:"memory,omitempty"`
+		OutputCap  wire.Size     `json:"output_cap,omitempty"`
+		YieldAfter wire.Duration `json:"yield_after,omitempty"`
+	}{plain(a), wire.Duration(a.Timeout), wire.Size(a.Memory), wire.Size(a.OutputCap), wire.Duration(a.YieldAfter)})
 }
 
 // UnmarshalJSON reads the wire form of ServiceArgs; an unknown field is an
@@ -55,9 +56,10 @@ func (a *ServiceArgs) UnmarshalJSON(b []byte) error {
 	type plain ServiceArgs
 	w := struct {
 		*plain
-		Timeout   wire.Duration `json:"timeout"`
-		Memory    wire.Size     `json:"memory"`
-		OutputCap wire.Size     `json:"output_cap"`
+		Timeout    wire.Duration `json:"timeout"`
+		Memory     wire.Size     `json:"memory"`
+		OutputCap  wire.Size     `json:"output_cap"`
+		YieldAfter wire.Duration `json:"yield_after"`
 	}{plain: (*plain)(a)}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -65,5 +67,6 @@ func (a *ServiceArgs) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	a.Timeout, a.Memory, a.OutputCap = time.Duration(w.Timeout), int64(w.Memory), int64(w.OutputCap)
+	a.YieldAfter = time.Duration(w.YieldAfter)
 	return nil
 }

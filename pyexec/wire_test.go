@@ -32,11 +32,11 @@ func TestWireForm(t *testing.T) {
 	}
 
 	var a pyexec.ServiceArgs
-	if err := json.Unmarshal([]byte(`{"pool_size": 2, "timeout": 10, "memory": 268435456, "output_cap": "1MiB", "services": ["tokenizer"]}`), &a); err != nil {
+	if err := json.Unmarshal([]byte(`{"pool_size": 2, "timeout": 10, "memory": 268435456, "output_cap": "1MiB", "services": ["tokenizer"], "yield_after": "-1s"}`), &a); err != nil {
 		t.Fatal(err)
 	}
 	if a.PoolSize != 2 || a.Timeout != 10*time.Second || a.Memory != 256<<20 || a.OutputCap != 1<<20 ||
-		len(a.Services) != 1 || a.Services[0] != "tokenizer" {
+		len(a.Services) != 1 || a.Services[0] != "tokenizer" || a.YieldAfter != -time.Second {
 		t.Fatalf("decoded %+v", a)
 	}
 	if b, _ := json.Marshal(a); !strings.Contains(string(b), `"services":["tokenizer"]`) {

@@ -39,6 +39,8 @@ type Config struct {
 	Seed     uint64
 	Python   string // native interpreter for ModeNative and ModeTorchRL (default "python3")
 	Memory   int64  // bytes per interpreter or native process (0: DefaultMemory)
+	// YieldAfter is the sandbox pools' pyexec.Options.YieldAfter (0: its default).
+	YieldAfter time.Duration
 }
 
 // python is the native interpreter.
@@ -102,7 +104,7 @@ func Run(ctx context.Context, cfg Config, mode Mode, samples []Answer) (Report, 
 		defer pool.close()
 		return report(mode, cfg, drive(ctx, cfg.InFlight, samples, pool.score)), nil
 	}
-	opts := pyexec.Options{Size: cfg.PoolSize, Timeout: cfg.Timeout, MemoryLimit: cfg.memory()}
+	opts := pyexec.Options{Size: cfg.PoolSize, Timeout: cfg.Timeout, MemoryLimit: cfg.memory(), YieldAfter: cfg.YieldAfter}
 	if mode == ModeSession {
 		opts.MaxSessions = cfg.InFlight
 	}

@@ -27,6 +27,7 @@ func main() {
 	flag.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the draw")
 	flag.StringVar(&cfg.Python, "python", cfg.Python, "native interpreter of the baselines")
 	flag.Int64Var(&cfg.Memory, "memory", cfg.Memory, "memory limit per interpreter or native process, bytes")
+	flag.DurationVar(&cfg.YieldAfter, "yield-after", 0, "CPU time after which a sandboxed call yields to shorter ones (0: the pool's default; negative: never)")
 	modes := flag.String("modes", "default,shared,fresh,session,native,torchrl", "modes to run, in order")
 	jsonOut := flag.String("json", "", "also write the reports as JSON to this file")
 	flag.Parse()

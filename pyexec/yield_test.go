@@ -1,0 +1,155 @@
+package pyexec_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sandhost/sandhost/pyexec"
+)
+
+// A call that has used more than YieldAfter of CPU runs at the lowest
+// priority, so that quick calls beside it get the cores first; once it ends
+// (here at its deadline) no thread of the host is left at that priority to
+// run other work.
+func TestLongCallYieldsToShortOnes(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 2, YieldAfter: 20 * time.Millisecond})
+	if n := lowestPriorityThreads(t); n != 0 {
+		t.Fatalf("%d threads at the lowest priority before any call", n)
+	}
+	loop := make(chan pyexec.Result, 1)
+	go func() {
+		r, _ := p.Execute(ctx, "while True: pass", pyexec.WithTimeout(time.Minute))
+		loop <- r
+	}()
+	pyexec.WaitFor(t, "the looping call's thread to be lowered", func() bool { return lowestPriorityThreads(t) == 1 })
+	if r := run(t, p, "print(6*7)"); !r.Passed || r.Stdout != "42\n" {
+		t.Fatalf("quick call beside the loop: %+v", r)
+	}
+	if n := lowestPriorityThreads(t); n != 1 {
+		t.Fatalf("%d threads at the lowest priority while one call loops and a quick one has ended", n)
+	}
+	// The loop ends at its deadline (a cancelled context here).
+	cctx, cancel := context.WithCancel(ctx)
+	go func() {
+		r, _ := p.Execute(cctx, "while True: pass", pyexec.WithTimeout(time.Minute))
+		loop <- r
+	}()
+	pyexec.WaitFor(t, "the second looping call's thread to be lowered", func() bool { return lowestPriorityThreads(t) == 2 })
+	cancel()
+	if r := <-loop; r.Passed {
+		t.Fatalf("cancelled loop: %+v", r)
+	}
+	p.Close() // ends the first loop
+	<-loop
+	pyexec.WaitFor(t, "no thread left at the lowest priority", func() bool { return lowestPriorityThreads(t) == 0 })
+}
+
+// A call that has run long steps aside: it goes on at the lowest priority
+// until its deadline, and its run slot goes to the next call, so that loops
+// do not hold the pool's slots from quick answers for their whole timeout.
+// At most Size calls stand aside at once. In every model but the shared one
+// (whose interpreters hold state later calls expect).
+func TestLongCallsStepAside(t *testing.T) {
+	for _, model := range []struct {
+		name              string
+		opt, quick, third []pyexec.ExecOption // three calls not waiting on one another
+	}{
+		{"isolated", nil, nil, nil},
+		{"fresh", []pyexec.ExecOption{pyexec.Fresh()}, []pyexec.ExecOption{pyexec.Fresh()}, []pyexec.ExecOption{pyexec.Fresh()}},
+		{"session", []pyexec.ExecOption{pyexec.InSession("a")}, []pyexec.ExecOption{pyexec.InSession("b")}, []pyexec.ExecOption{pyexec.InSession("c")}},
+	} {
+		t.Run(model.name, func(t *testing.T) {
+			p := newPool(t, pyexec.Options{Size: 1, YieldAfter: 20 * time.Millisecond})
+			loops := make(chan pyexec.Result, 2)
+			loop := func(opts ...pyexec.ExecOption) {
+				r, _ := p.Execute(ctx, "while True: pass", append(opts, pyexec.WithTimeout(2*time.Minute))...)
+				loops <- r
+			}
+			go loop(model.opt...)
+			pyexec.WaitFor(t, "the loop to be lowered", func() bool { return lowestPriorityThreads(t) == 1 })
+			// The loop stands aside: a quick call gets the only slot.
+			r := run(t, p, "print(6*7)", append(model.quick, pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(30*time.Second))...)
+			if !r.Passed || r.Stdout != "42\n" {
+				t.Fatalf("quick call beside a loop standing aside: %+v", r)
+			}
+			select {
+			case r := <-loops:
+				t.Fatalf("the loop ended: %+v", r)
+			default:
+			}
+			// A second loop is lowered but cannot stand aside: Size (1) of
+			// them already do, so it keeps the slot.
+			go loop(model.quick...)
+			pyexec.WaitFor(t, "the second loop to be lowered", func() bool { return lowestPriorityThreads(t) == 2 })
+			if r := run(t, p, "print(1)", append(model.third, pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(time.Second))...); r.Failure != pyexec.FailQueued {
+				t.Fatalf("a call ran while Size loops stood aside and another held the slot: %+v", r)
+			}
+		})
+	}
+}
+
+// A shared interpreter never steps aside: its state is for later calls.
+func TestSharedCallsDoNotStepAside(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, YieldAfter: 20 * time.Millisecond})
+	go p.Execute(ctx, "while True: pass", pyexec.Shared(), pyexec.WithTimeout(2*time.Minute))
+	pyexec.WaitFor(t, "the loop to be lowered", func() bool { return lowestPriorityThreads(t) == 1 })
+	if r := run(t, p, "print(1)", pyexec.Shared(), pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(time.Second)); r.Failure != pyexec.FailQueued {
+		t.Fatalf("a shared call ran while the only shared interpreter looped: %+v", r)
+	}
+}
+
+// With YieldAfter negative every call keeps the normal priority.
+func TestYieldingOff(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1, YieldAfter: -1})
+	r, err := p.Execute(ctx, "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\nprint('done')")
+	if err != nil || !r.Passed {
+		t.Fatalf("%+v %v", r, err)
+	}
+	// The guest thread is gone or back in Go's pool; had it been lowered
+	// it would have been pinned and is checked while it ran below.
+	done := make(chan pyexec.Result, 1)
+	go func() {
+		r, _ := p.Execute(ctx, "while True: pass", pyexec.WithTimeout(500*time.Millisecond))
+		done <- r
+	}()
+	for {
+		select {
+		case r := <-done:
+			if r.Failure != pyexec.FailTimeout {
+				t.Fatalf("loop: %+v", r)
+			}
+			return
+		default:
+		}
+		if n := lowestPriorityThreads(t); n != 0 {
+			t.Fatalf("%d threads lowered with yielding off", n)
+		}
+		time.Sleep(5 * time.Millisecond) // polling the state, not waiting for it
+	}
+}
+
+// lowestPriorityThreads counts the process's threads at nice 19.
+func lowestPriorityThreads(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		tid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		// The raw syscall returns 20 - nice.
+		if raw, err := unix.Getpriority(unix.PRIO_PROCESS, tid); err == nil && 20-raw == 19 {
+			n++
+		}
+	}
+	return n
+}
