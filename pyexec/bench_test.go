@@ -266,22 +266,26 @@ const scoreCode = "import math\n" +
 // time: shared (TorchRL's persistent __main__), isolated (the default: a
 // new __main__, the interpreter checked after the call) and fresh (a clean
 // interpreter per call); "leaky" is an isolated call whose import is not in
-// the baseline, so its interpreter is replaced in the background.
+// the baseline, so its interpreter is replaced in the background;
+// "no-yield" is isolated/tiny without the thread pinning and CPU-time watch
+// of YieldAfter, their cost beside it.
 func BenchmarkStateModels(b *testing.B) {
 	for _, c := range []struct {
 		name, code string
 		opts       []pyexec.ExecOption
+		yield      time.Duration
 	}{
-		{"shared/tiny", tinyCode, []pyexec.ExecOption{pyexec.Shared()}},
-		{"isolated/tiny", tinyCode, nil},
-		{"fresh/tiny", tinyCode, []pyexec.ExecOption{pyexec.Fresh()}},
-		{"shared/score", scoreCode, []pyexec.ExecOption{pyexec.Shared()}},
-		{"isolated/score", scoreCode, nil},
-		{"fresh/score", scoreCode, []pyexec.ExecOption{pyexec.Fresh()}},
-		{"isolated/leaky", "import zlib", nil},
+		{"shared/tiny", tinyCode, []pyexec.ExecOption{pyexec.Shared()}, 0},
+		{"isolated/tiny", tinyCode, nil, 0},
+		{"fresh/tiny", tinyCode, []pyexec.ExecOption{pyexec.Fresh()}, 0},
+		{"shared/score", scoreCode, []pyexec.ExecOption{pyexec.Shared()}, 0},
+		{"isolated/score", scoreCode, nil, 0},
+		{"fresh/score", scoreCode, []pyexec.ExecOption{pyexec.Fresh()}, 0},
+		{"isolated/leaky", "import zlib", nil, 0},
+		{"isolated/tiny/no-yield", tinyCode, nil, -1},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			p := newPool(b, pyexec.Options{Size: 1, Timeout: time.Minute})
+			p := newPool(b, pyexec.Options{Size: 1, Timeout: time.Minute, YieldAfter: c.yield})
 			var ru0, ru1 syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 			for b.Loop() {
