@@ -10,16 +10,18 @@ import (
 
 // The pool runs Size interpreters at once, and on a machine with fewer
 // cores they share them evenly: under an RL scoring load (32 running on 2
-// cores) an infinite loop took as much CPU for its whole timeout as each
-// quick answer beside it, and loops and heavy answers held two thirds of
-// the CPU while quick answers waited. So a call that has used more than
-// YieldAfter of CPU runs at the lowest priority (nice 19 on its own thread)
-// from then on, as an operating system's feedback queue would: it still
-// gets every core nobody else wants, but calls that have run less come
-// first. Its deadline is wall-clock time, unchanged; at the deadline it is
-// raised again, where the process may (CAP_SYS_NICE, or RLIMIT_NICE), so
-// that it notices promptly; where it may not, its thread ends with it
-// rather than run other Go code at that priority.
+// cores, 2 s timeouts) the loops and heavy answers each held a run slot
+// for their whole timeout while quick answers queued behind them. So a call
+// that has used YieldAfter of CPU runs at the lowest priority (nice 19 on
+// its own thread) from then on, as an operating system's feedback queue
+// would, and stands aside from its run slot for the next call: it still
+// gets every core nobody else wants, and its verdict is the same, but calls
+// that have run less come first (RATIONALE "Long calls step aside"). CPU
+// time decides, not wall time, which load stretches. Its deadline is
+// wall-clock time, unchanged; at the deadline it is raised again, where
+// the process may (CAP_SYS_NICE, or RLIMIT_NICE), so that it notices
+// promptly; where it may not, its thread ends with it rather than run
+// other Go code at that priority.
 
 // maxAside is how many calls may stand aside at once: Size, so that at
 // most twice Size interpreters hold memory; none when yielding is off.
