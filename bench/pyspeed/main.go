@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sandhost/sandhost/internal/stats"
@@ -97,14 +99,36 @@ func run(ctx context.Context, w io.Writer, builds, natives named, engines []stri
 		}
 		subjects = append(subjects, native{n[0], n[1]})
 	}
-	for _, b := range builds {
-		for _, e := range engines {
-			s, err := newSandboxed(ctx, b[0]+" "+e, b[1], e)
-			if err != nil {
-				return err
-			}
+	// The builds' pools start at once: each compiles its python.wasm
+	// (tens of seconds the first time), which the cores can share.
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs []error
+	)
+	pools := make([]subject, len(builds)*len(engines))
+	for i, b := range builds {
+		for j, e := range engines {
+			wg.Go(func() {
+				s, err := newSandboxed(ctx, b[0]+" "+e, b[1], e)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				pools[i*len(engines)+j] = s
+			})
+		}
+	}
+	wg.Wait()
+	for _, s := range pools {
+		if s != nil {
 			subjects = append(subjects, s)
 		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	// best[subject][workload]: each round's figure.
 	best := make([]map[string][]time.Duration, len(subjects))
