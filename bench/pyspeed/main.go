@@ -11,11 +11,16 @@
 // Each round runs every subject once, in turn, so that load on the machine
 // falls on all of them alike; a subject's figure for a workload is the
 // median over rounds of its fastest repetition within a run (with -fastest,
-// the fastest of all). On a loaded machine -cpu measures CPU time instead,
-// which waiting for a core does not inflate: each workload is run alone and
-// a run of none (start-up, parsing) is subtracted. It also checks
-// that every subject computed the same values, so a build whose flags broke
-// the interpreter shows up as an error rather than as a speed.
+// the fastest of all). -cpu measures CPU time instead, each workload run
+// alone less a run of none (start-up, parsing): waiting for a core does not
+// count, but a busy sibling hyperthread still does, so on a loaded machine
+// only large differences show. Every subject must compute the same values,
+// so a build whose flags broke the interpreter is an error, not a speed.
+//
+// To see where the sandbox's time goes, build this with -tags perfmap (wazy
+// then names its compiled functions in /tmp/perf-PID.map) and run it under
+// `perf record` with SANDHOST_CACHE set to an empty directory: code loaded
+// from the compilation cache is not named.
 package main
 
 import (
