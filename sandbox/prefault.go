@@ -1,11 +1,9 @@
 package sandbox
 
 import (
-	"encoding/binary"
 	"fmt"
 	"os"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -90,17 +88,10 @@ func (i *Instance) WrittenSnapshotPages() ([]uint32, error) {
 	return m.writtenPages()
 }
 
-// pagemap bits (Documentation/admin-guide/mm/pagemap.rst).
-const (
-	pagemapPresent = 1 << 63
-	pagemapFile    = 1 << 61 // file page or shared anonymous: not a private copy
-)
-
 func (m *cowMemory) writtenPages() ([]uint32, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n := int((m.snap.size + osPage - 1) / osPage)
-	if m.mem == nil || n == 0 {
+	if m.mem == nil || m.snap.size < osPage {
 		return nil, nil
 	}
 	f, err := os.Open("/proc/self/pagemap")
@@ -108,15 +99,13 @@ func (m *cowMemory) writtenPages() ([]uint32, error) {
 		return nil, fmt.Errorf("sandbox: written pages: %w", err)
 	}
 	defer f.Close()
-	entries := make([]byte, 8*n)
-	off := int64(uintptr(unsafe.Pointer(&m.mem[0]))/osPage) * 8
-	if _, err := f.ReadAt(entries, off); err != nil {
+	private, err := privatePages(f, m.mem[:m.snap.size])
+	if err != nil {
 		return nil, fmt.Errorf("sandbox: written pages: %w", err)
 	}
 	var pages []uint32
-	for pg := range n {
-		e := binary.LittleEndian.Uint64(entries[8*pg:])
-		if e&pagemapPresent != 0 && e&pagemapFile == 0 {
+	for pg, p := range private {
+		if p {
 			pages = append(pages, uint32(pg))
 		}
 	}

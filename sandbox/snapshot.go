@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -17,6 +18,7 @@ type Snapshot struct {
 	f        *os.File // memfd or unlinked file; kept referenced (its finalizer would close the fd)
 	size     uint64
 	prefault prefaultState // pages instances copy when mapped (see SetPrefault)
+	idle     idleMemories  // closed instances' memories, reset for new ones (recycle.go)
 }
 
 // NewSnapshot stores a memory image, in a memfd, or where memfd_create is
@@ -70,7 +72,10 @@ func newSnapshotIn(f *os.File, image []byte) (*Snapshot, error) {
 func (s *Snapshot) Size() uint64 { return s.size }
 
 // Close releases the image (instances mapped from it keep their mappings).
-func (s *Snapshot) Close() error { return s.f.Close() }
+func (s *Snapshot) Close() error {
+	s.idle.close()
+	return s.f.Close()
+}
 
 // cowMemory is a linear memory whose first bytes map a Snapshot privately
 // and whose rest is anonymous memory made accessible as the guest grows.
@@ -88,6 +93,9 @@ const osPage = 4096
 func newCowMemory(snap *Snapshot, max uint64) (*cowMemory, error) {
 	if max < snap.size {
 		return nil, fmt.Errorf("sandbox: snapshot of %d bytes exceeds the memory limit of %d", snap.size, max)
+	}
+	if m := snap.idle.take(max); m != nil {
+		return m, nil
 	}
 	mem, err := unix.Mmap(-1, 0, int(max), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
 	if err != nil {
@@ -109,6 +117,9 @@ func (m *cowMemory) remap() error {
 	size := m.snap.size
 	if size == 0 {
 		return nil
+	}
+	if m.mem == nil {
+		return errors.New("sandbox: map snapshot: memory freed")
 	}
 	_, _, errno := unix.Syscall6(unix.SYS_MMAP, uintptr(unsafe.Pointer(&m.mem[0])), uintptr(size),
 		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_FIXED, m.snap.f.Fd(), 0)
@@ -139,13 +150,15 @@ func (m *cowMemory) Reallocate(size uint64) []byte {
 	return m.mem[:size:size]
 }
 
-// Free unmaps the memory.
+// Free hands the memory to its snapshot for a new instance (recycle.go),
+// or unmaps it.
 func (m *cowMemory) Free() {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.mem != nil {
-		unix.Munmap(m.mem)
-		m.mem = nil
+	mem, rw := m.mem, m.rw
+	m.mem = nil
+	m.mu.Unlock()
+	if mem != nil && !m.snap.idle.keep(m.snap, mem, rw) {
+		unix.Munmap(mem)
 	}
 }
 
