@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/sandhost/sandhost/registry/driver"
 )
 
 // inbox wakes the readers of this host's queues (one per served service,
@@ -13,8 +15,32 @@ import (
 // Redis and made miniredis re-check every one of them on every command
 // (RATIONALE.md, "One blocked read per host").
 type inbox struct {
-	mu    sync.Mutex
-	wakes map[string]chan struct{} // queue -> its reader's wake-up
+	mu      sync.Mutex
+	wakes   map[string]chan struct{} // queue -> its reader's wake-up
+	waiting int                      // readers waiting on their queue (tryWait)
+}
+
+// waitFor is how long the reader of a service that served a call waits on
+// its queue for the next: the next call then comes a round trip sooner than
+// through the arrivals loop (RATIONALE.md).
+const waitFor = time.Second
+
+// tryWait lets a reader wait on its queue, if fewer than
+// driver.MaxWaitingReceives of this host do; endWait ends that.
+func (in *inbox) tryWait() bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.waiting >= driver.MaxWaitingReceives {
+		return false
+	}
+	in.waiting++
+	return true
+}
+
+func (in *inbox) endWait() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.waiting--
 }
 
 // open makes the wake-up of a queue's reader. It holds at most one token,

@@ -33,7 +33,7 @@ func (r *Registry) controlLoop() {
 			}
 		}
 		drain(wake)
-		reqs, err := r.be.Receive(r.ctx, queue, r.id, batch)
+		reqs, err := r.be.Receive(r.ctx, queue, r.id, batch, 0)
 		if err != nil {
 			if r.ctx.Err() != nil {
 				return

@@ -12,31 +12,45 @@ import (
 // serve takes calls from the service's queue while it has free slots, so
 // calls beyond its max concurrency wait in the store, in order. It reads
 // when the host's arrivals loop wakes it (arrivals.go), once at the start,
-// and again at once while its reads fill their batch.
+// and again at once while its reads fill their batch. After a read that
+// took calls it waits on the queue itself for a while, if few readers of
+// this host do, so that the next call skips the arrivals loop's hop.
 func (r *Registry) serve(run *localService) {
 	queue := driver.ServiceQueue(run.spec.Name)
-	r.serveQueue(run, queue, r.inbox.open(queue), true)
+	r.serveQueue(run, queue, r.inbox.open(queue), true, false)
 }
 
 // serveQueue is serve's loop; more says that a read may find requests
-// without a wake-up.
-func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{}, more bool) {
+// without a wake-up, hot that a read took some since the last wait on the
+// queue that took none.
+func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{}, more, hot bool) {
 	backoff := time.Duration(0)
 	warned := false // log the start and the end of an outage, not each try
 	for {
+		wait := time.Duration(0)
 		if !more {
-			select {
-			case <-wake:
-			case <-run.ctx.Done():
+			if hot && r.inbox.tryWait() {
+				wait = waitFor
+			} else {
+				select {
+				case <-wake:
+				case <-run.ctx.Done():
+				}
 			}
 		}
 		n, err := run.lim.waitFree(run.ctx)
 		if err != nil {
+			if wait > 0 {
+				r.inbox.endWait()
+			}
 			break
 		}
 		drain(wake)
 		ask := min(n, 64)
-		reqs, err := r.be.Receive(run.ctx, queue, r.id, ask)
+		reqs, err := r.be.Receive(run.ctx, queue, r.id, ask, wait)
+		if wait > 0 {
+			r.inbox.endWait()
+		}
 		if err != nil {
 			if run.ctx.Err() != nil {
 				break
@@ -61,6 +75,11 @@ func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{
 		}
 		backoff = 0
 		more = len(reqs) == ask
+		if len(reqs) > 0 {
+			hot = true
+		} else if wait > 0 {
+			hot = false // waited in vain: the arrivals loop wakes it now
+		}
 		if run.ctx.Err() != nil {
 			// Stopped while reading: answer rather than leave callers waiting.
 			for _, req := range reqs {
@@ -80,7 +99,7 @@ func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{
 			// and go on reading in a new one: handing the call to a fresh
 			// goroutine instead cost about 40 µs of round trip at
 			// concurrency 1 (RATIONALE.md).
-			go r.serveQueue(run, queue, wake, more)
+			go r.serveQueue(run, queue, wake, more, hot)
 			r.serveCall(run, reqs[last], true)
 			return
 		}

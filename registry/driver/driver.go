@@ -169,11 +169,13 @@ type Backend interface {
 	// number: a blocked read per queue cost miniredis work on every
 	// command and a connection each on a real Redis (RATIONALE.md).
 	Arrivals(ctx context.Context, host string) ([]string, error)
-	// Receive takes up to max requests waiting on queue, as consumer,
-	// without waiting for more: none if none waits. A request taken is
-	// not given to another Receive. It returns ErrNotFound when the queue
-	// does not exist (anymore).
-	Receive(ctx context.Context, queue, consumer string, max int) ([]Request, error)
+	// Receive takes up to max requests waiting on queue, as consumer. If
+	// none waits it waits for some up to wait (not at all if wait is 0),
+	// holding a connection meanwhile: a host has at most
+	// MaxWaitingReceives such calls under way. A request taken is not
+	// given to another Receive. It returns ErrNotFound when the queue does
+	// not exist (anymore).
+	Receive(ctx context.Context, queue, consumer string, max int, wait time.Duration) ([]Request, error)
 	// Reply sends resp to the caller of req and acknowledges req.
 	Reply(ctx context.Context, req Request, resp Response) error
 
@@ -184,6 +186,12 @@ type Backend interface {
 	// Close releases the backend's connections.
 	Close() error
 }
+
+// MaxWaitingReceives bounds the Receive calls with a wait that one host
+// (one Backend) has under way at once, so that a backend can size what
+// they hold. The host waits on the queues of the services that served a
+// call last (a round trip less than Arrivals then Receive), on no more.
+const MaxWaitingReceives = 4
 
 // Driver opens backends. Open is called with the full DSN given to
 // registry.Open and the namespace.

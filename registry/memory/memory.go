@@ -75,8 +75,11 @@ type reply struct {
 }
 
 type queue struct {
-	items []driver.Request
+	items  []driver.Request
+	notify chan struct{} // closed and replaced when items arrive, closed when removed
 }
+
+func newQueue() *queue { return &queue{notify: make(chan struct{})} }
 
 // bell tells a host which of its queues got requests (Arrivals).
 type bell struct {
@@ -133,9 +136,17 @@ func (s *store) publishLocked(ev driver.Event) {
 	}
 }
 
+// dropQueueLocked removes a queue; a Receive waiting on it returns.
+func (s *store) dropQueueLocked(name string) {
+	if q, ok := s.queues[name]; ok {
+		close(q.notify)
+		delete(s.queues, name)
+	}
+}
+
 func (s *store) removeLocked(name string) {
 	delete(s.specs, name)
-	delete(s.queues, driver.ServiceQueue(name))
+	s.dropQueueLocked(driver.ServiceQueue(name))
 	s.publishLocked(driver.Event{Kind: driver.Changed, Name: name})
 }
 
@@ -148,7 +159,7 @@ func (b *backend) Claim(_ context.Context, spec driver.Spec) (driver.Spec, error
 	}
 	spec.Generation = strconv.Itoa(s.gen)
 	s.specs[spec.Name] = spec
-	s.queues[driver.ServiceQueue(spec.Name)] = &queue{}
+	s.queues[driver.ServiceQueue(spec.Name)] = newQueue()
 	s.publishLocked(driver.Event{Kind: driver.Changed, Name: spec.Name})
 	return spec, nil
 }
@@ -202,7 +213,7 @@ func (b *backend) Reset(_ context.Context) (string, error) {
 					ch <- reply{err: fmt.Errorf("%w: namespace reset while %s was queued", driver.ErrLost, req.ID)}
 				}
 			}
-			delete(s.queues, driver.ServiceQueue(name))
+			s.dropQueueLocked(driver.ServiceQueue(name))
 		}
 	}
 	s.blobs, s.kv = nil, nil
@@ -217,7 +228,7 @@ func (b *backend) Beat(_ context.Context, h driver.HostInfo, ttl time.Duration, 
 	defer s.mu.Unlock()
 	s.hosts[h.ID] = hostEntry{info: h, expires: time.Now().Add(ttl)}
 	if _, ok := s.queues[driver.HostQueue(h.ID)]; !ok {
-		s.queues[driver.HostQueue(h.ID)] = &queue{}
+		s.queues[driver.HostQueue(h.ID)] = newQueue()
 	}
 	var stop []string
 	for _, sp := range owned {
@@ -257,7 +268,7 @@ func (b *backend) Leave(_ context.Context, id string) error {
 
 func (s *store) dropHostLocked(id string) {
 	delete(s.hosts, id)
-	delete(s.queues, driver.HostQueue(id))
+	s.dropQueueLocked(driver.HostQueue(id))
 	if b, ok := s.bells[id]; ok {
 		close(b.notify) // a waiting Arrivals returns at once
 		delete(s.bells, id)
@@ -302,6 +313,8 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 	req.ReplyTo = req.ID
 	s.pending[req.ID] = ch
 	q.items = append(q.items, req)
+	close(q.notify)
+	q.notify = make(chan struct{})
 	s.ringLocked(owner, req.Queue)
 	s.mu.Unlock()
 	select {
@@ -343,18 +356,37 @@ func (b *backend) Arrivals(ctx context.Context, host string) ([]string, error) {
 	}
 }
 
-func (b *backend) Receive(_ context.Context, queueName, _ string, max int) ([]driver.Request, error) {
+func (b *backend) Receive(ctx context.Context, queueName, _ string, max int, wait time.Duration) ([]driver.Request, error) {
 	s := b.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, ok := s.queues[queueName]
-	if !ok {
-		return nil, fmt.Errorf("%w: queue %s", driver.ErrNotFound, queueName)
+	var expired <-chan time.Time
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		expired = timer.C
 	}
-	n := min(max, len(q.items))
-	out := append([]driver.Request(nil), q.items[:n]...)
-	q.items = q.items[n:]
-	return out, nil
+	for {
+		s.mu.Lock()
+		q, ok := s.queues[queueName]
+		if !ok {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("%w: queue %s", driver.ErrNotFound, queueName)
+		}
+		if n := min(max, len(q.items)); n > 0 || wait <= 0 {
+			out := append([]driver.Request(nil), q.items[:n]...)
+			q.items = q.items[n:]
+			s.mu.Unlock()
+			return out, nil
+		}
+		arrived := q.notify
+		s.mu.Unlock()
+		select {
+		case <-arrived:
+		case <-expired:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 func (b *backend) Reply(_ context.Context, req driver.Request, resp driver.Response) error {

@@ -46,8 +46,8 @@ type Driver struct{}
 type backend struct {
 	// Four clients, so that no kind of work waits behind another's pool:
 	//   cmds   short commands: scripts, replies, lookups
-	//   reads  the two blocking reads, of the host's bell and of the
-	//          reply stream, never retried (receive.go)
+	//   reads  blocking reads: the host's bell, the reply stream and
+	//          the queues a host waits on, never retried (receive.go)
 	//   live   the heartbeat and reaping, which liveness needs on time
 	//   send   call requests and the reads that take them from their
 	//          queues, never retried (at most once, see Send)

@@ -9,15 +9,18 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/sandhost/sandhost/registry/driver"
 )
 
 // Defaults of what a DSN can set.
 const (
 	// defaultPoolSize bounds the command pools.
 	defaultPoolSize = 1000
-	// readPoolSize: a backend blocks in two reads at most, its host's
-	// bell and its reply stream, whatever the number of its services.
-	readPoolSize = 2
+	// readPoolSize: a backend blocks in its host's bell, its reply
+	// stream and the waiting Receives of its host, whatever the number
+	// of its services.
+	readPoolSize = 2 + driver.MaxWaitingReceives
 	// defaultReplyTTL: how long a reply stream outlives its last reply; it
 	// only matters for a caller that died without closing.
 	defaultReplyTTL = time.Minute
@@ -37,10 +40,10 @@ func (o options) client() *goredis.UniversalOptions {
 	return &uo
 }
 
-// blockingReads is for the bell and the reply stream: a read that go-redis
-// retried after a broken connection would lose the bells its first reply
-// carried, while the error it returns instead makes the host read all its
-// queues.
+// blockingReads is for the bell, the reply stream and waiting Receives: a
+// read that go-redis retried after a broken connection would lose the
+// bells or leave pending the requests its first reply carried, while the
+// error it returns instead makes the host read its queues again.
 func (o options) blockingReads() *goredis.UniversalOptions {
 	uo := o.uo
 	uo.PoolSize = readPoolSize

@@ -74,16 +74,22 @@ func (b *backend) Arrivals(ctx context.Context, host string) ([]string, error) {
 	return queues, nil
 }
 
-// Receive takes what waits on queue without blocking. It runs on the
-// client that never retries: a retried read whose first reply was lost
-// would leave the requests it took pending, unanswered.
-func (b *backend) Receive(ctx context.Context, queue, consumer string, max int) ([]driver.Request, error) {
+// Receive takes what waits on queue. A read that waits blocks on the read
+// pool, sized for the MaxWaitingReceives of a host; one that does not runs
+// on the request client. Neither is retried by go-redis: a retried read
+// whose first reply was lost would leave the requests it took pending,
+// unanswered.
+func (b *backend) Receive(ctx context.Context, queue, consumer string, max int, wait time.Duration) ([]driver.Request, error) {
 	if err := b.begin(); err != nil {
 		return nil, err
 	}
 	defer b.end()
-	res, err := b.send.XReadGroup(ctx, &goredis.XReadGroupArgs{
-		Group: group, Consumer: consumer, Streams: []string{b.keys.queue(queue), ">"}, Count: int64(max), Block: -1,
+	c, block := b.send, time.Duration(-1)
+	if wait > 0 {
+		c, block = b.reads, wait
+	}
+	res, err := c.XReadGroup(ctx, &goredis.XReadGroupArgs{
+		Group: group, Consumer: consumer, Streams: []string{b.keys.queue(queue), ">"}, Count: int64(max), Block: block,
 	}).Result()
 	if errors.Is(err, goredis.Nil) {
 		return nil, nil

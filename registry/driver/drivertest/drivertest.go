@@ -17,8 +17,9 @@ import (
 
 // TestQueues checks Arrivals, Receive, Send and Reply on a backend of an
 // empty namespace: a request sent to a service's or a host's queue is
-// reported by Arrivals to the owner, Receive takes no more than asked and
-// never waits, each request is taken once, and its reply reaches its sender.
+// reported by Arrivals to the owner, Receive takes no more than asked, waits
+// only when asked to, each request is taken once, and its reply reaches its
+// sender.
 func TestQueues(t *testing.T, be driver.Backend) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -31,10 +32,10 @@ func TestQueues(t *testing.T, be driver.Backend) {
 		t.Fatal(err)
 	}
 	svc := driver.ServiceQueue("s")
-	if reqs, err := be.Receive(ctx, svc, host, 4); err != nil || len(reqs) != 0 {
+	if reqs, err := be.Receive(ctx, svc, host, 4, 0); err != nil || len(reqs) != 0 {
 		t.Fatalf("Receive of an empty queue = %v, %v; want none at once", reqs, err)
 	}
-	if _, err := be.Receive(ctx, driver.ServiceQueue("missing"), host, 1); !errors.Is(err, driver.ErrNotFound) {
+	if _, err := be.Receive(ctx, driver.ServiceQueue("missing"), host, 1, 0); !errors.Is(err, driver.ErrNotFound) {
 		t.Fatalf("Receive of a queue that does not exist: %v, want ErrNotFound", err)
 	}
 
@@ -56,7 +57,7 @@ func TestQueues(t *testing.T, be driver.Backend) {
 	for len(taken) < calls {
 		waitArrival(t, ctx, be, host, svc)
 		for {
-			reqs, err := be.Receive(ctx, svc, host, 2)
+			reqs, err := be.Receive(ctx, svc, host, 2, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,6 +86,33 @@ func TestQueues(t *testing.T, be driver.Backend) {
 		t.Fatalf("requests taken: %v, want each of r0 r1 r2 once", taken)
 	}
 
+	// A Receive that waits takes a request sent while it waits.
+	got := make(chan []driver.Request, 1)
+	go func() {
+		reqs, err := be.Receive(ctx, svc, host, 1, time.Minute)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- reqs
+	}()
+	go func() {
+		resp, err := be.Send(ctx, driver.Request{ID: "w1", Queue: svc, Method: "m"})
+		if err == nil && string(resp.Payload) != "w1" {
+			err = fmt.Errorf("call w1 answered %q", resp.Payload)
+		}
+		errs <- err
+	}()
+	waited := <-got
+	if len(waited) != 1 || waited[0].ID != "w1" {
+		t.Fatalf("a waiting Receive took %v, want w1", waited)
+	}
+	if err := be.Reply(ctx, waited[0], driver.Response{ID: "w1", Payload: []byte("w1")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+
 	// The host's control queue is reported the same way.
 	ctl := driver.HostQueue(host)
 	go func() {
@@ -92,7 +120,7 @@ func TestQueues(t *testing.T, be driver.Backend) {
 		errs <- err
 	}()
 	waitArrival(t, ctx, be, host, ctl)
-	reqs, err := be.Receive(ctx, ctl, host, 16)
+	reqs, err := be.Receive(ctx, ctl, host, 16, 0)
 	if err != nil || len(reqs) != 1 || reqs[0].ID != "c1" {
 		t.Fatalf("Receive of the control queue = %v, %v; want c1", reqs, err)
 	}
