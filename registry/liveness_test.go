@@ -15,6 +15,8 @@ import (
 // a connection of the one pool, heartbeats missed their deadline and every
 // service of the namespace vanished. Here the pool is made small instead
 // (pool_size=40 for 150 services), so that -race on 2 cores can run it.
+// (Services no longer hold a connection each, TestOneBlockedReadPerHost;
+// the heartbeat must still not wait behind the command pool.)
 func TestManyServicesStayAlive(t *testing.T) {
 	rs := testredis.Start(t)
 	const n, ttl = 150, 900 * time.Millisecond
