@@ -99,15 +99,14 @@ func (m *cowMemory) writtenPages() ([]uint32, error) {
 		return nil, fmt.Errorf("sandbox: written pages: %w", err)
 	}
 	defer f.Close()
-	private, err := privatePages(f, m.mem[:m.snap.size])
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: written pages: %w", err)
-	}
 	var pages []uint32
-	for pg, p := range private {
-		if p {
+	err = privateRuns(f, m.mem[:m.snap.size], nil, func(first, end int) {
+		for pg := first; pg < end; pg++ {
 			pages = append(pages, uint32(pg))
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: written pages: %w", err)
 	}
 	return pages, nil
 }

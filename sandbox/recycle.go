@@ -39,6 +39,7 @@ type idleMemories struct {
 	reset1    *sync.Cond     // a reset ended (on mu)
 	view      []byte         // the image, mapped shared and read-only: what a reset copies
 	pagemap   *os.File       // /proc/self/pagemap: which pages a reset copies
+	entries   sync.Pool      // *[]byte: room for a reset's pagemap entries
 }
 
 // take returns a reset memory of max bytes, or nil. With none kept but
@@ -120,21 +121,17 @@ func (l *idleMemories) readyLocked(snap *Snapshot) bool {
 // inaccessible again.
 func (l *idleMemories) reset(snap *Snapshot, mem []byte, rw uint64) error {
 	size := snap.size
-	private, err := privatePages(l.pagemap, mem[:size])
+	entries, _ := l.entries.Get().(*[]byte)
+	if entries == nil {
+		entries = new([]byte)
+		*entries = make([]byte, 8*(size/osPage))
+	}
+	defer l.entries.Put(entries)
+	err := privateRuns(l.pagemap, mem[:size], *entries, func(first, end int) {
+		copy(mem[first*osPage:end*osPage], l.view[first*osPage:end*osPage])
+	})
 	if err != nil {
 		return err
-	}
-	for pg := 0; pg < len(private); {
-		if !private[pg] {
-			pg++
-			continue
-		}
-		end := pg + 1
-		for end < len(private) && private[end] {
-			end++
-		}
-		copy(mem[pg*osPage:end*osPage], l.view[pg*osPage:end*osPage])
-		pg = end
 	}
 	if rw > size {
 		if err := unix.Madvise(mem[size:rw], unix.MADV_DONTNEED); err != nil {
@@ -176,25 +173,40 @@ const (
 	pagemapFile    = 1 << 61 // file page or shared anonymous: not a private copy
 )
 
-// privatePages says, for each OS page of mem (a private mapping of a
-// file), whether it is the process's own copy: written since it was mapped.
-func privatePages(pagemap *os.File, mem []byte) ([]bool, error) {
+// privateRuns calls fn with each run [first, end) of OS pages of mem (a
+// private mapping of a file) that are the process's own copies: written
+// since they were mapped. entries is room for the pagemap's entries, 8
+// bytes a page; nil allocates it.
+func privateRuns(pagemap *os.File, mem, entries []byte, fn func(first, end int)) error {
 	n := len(mem) / osPage
 	if n == 0 {
-		return nil, nil
+		return nil
 	}
-	entries := make([]byte, 8*n)
+	if len(entries) < 8*n {
+		entries = make([]byte, 8*n)
+	}
+	entries = entries[:8*n]
 	off := int64(uintptr(unsafe.Pointer(&mem[0]))/osPage) * 8
 	if _, err := pagemap.ReadAt(entries, off); err != nil {
-		return nil, fmt.Errorf("sandbox: read pagemap: %w", err)
+		return fmt.Errorf("sandbox: read pagemap: %w", err)
 	}
-	private := make([]bool, n)
-	for pg := range n {
+	private := func(pg int) bool {
 		e := binary.NativeEndian.Uint64(entries[8*pg:])
 		// A swapped-out page is a private copy too.
-		private[pg] = e&pagemapPresent != 0 && e&pagemapFile == 0 || e&pagemapSwapped != 0
+		return e&pagemapPresent != 0 && e&pagemapFile == 0 || e&pagemapSwapped != 0
 	}
-	return private, nil
+	for pg := 0; pg < n; pg++ {
+		if !private(pg) {
+			continue
+		}
+		end := pg + 1
+		for end < n && private(end) {
+			end++
+		}
+		fn(pg, end)
+		pg = end
+	}
+	return nil
 }
 
 var errPagemap = errors.New("sandbox: /proc/self/pagemap does not tell written pages from read ones")
@@ -210,11 +222,14 @@ func checkPagemap(pagemap *os.File, f *os.File) error {
 	}
 	defer unix.Munmap(probe)
 	probe[0] = ^probe[osPage] // page 1 read, page 0 written
-	private, err := privatePages(pagemap, probe)
+	var runs []pageRun
+	err = privateRuns(pagemap, probe, nil, func(first, end int) {
+		runs = append(runs, pageRun{first: uint32(first), n: uint32(end - first)})
+	})
 	if err != nil {
 		return err
 	}
-	if !private[0] || private[1] {
+	if len(runs) != 1 || runs[0] != (pageRun{first: 0, n: 1}) {
 		return errPagemap
 	}
 	return nil
