@@ -11,80 +11,83 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A closed instance's memory is kept for the next instance of its snapshot,
-// reset to the image, instead of being unmapped. On the virtual machines
-// measured here the first write to a page the process was just given costs
-// 10–20 µs whether it faults or was prefaulted (the host backs the page
-// then), so a new mapping's ~700 written pages cost milliseconds, while
-// copying the image back into pages already written costs 0.2 µs a page.
-// The reset copies back exactly the pages that became private (from
-// /proc/self/pagemap) and drops what the guest grew, so the next instance
-// reads the snapshot and nothing else; pages only read stay mapped.
+// A closed instance's memory is kept for the next instance of its snapshot
+// and reset to the image, instead of being unmapped. On the virtual machine
+// measured here the first access to a page through a new mapping costs
+// ~10 µs even when prefaulted (20+ µs when it faults), so a new mapping's
+// ~700 pages written and its pages read cost milliseconds of the clone's
+// first call, while copying the image back into pages already written
+// costs 0.2 µs a page. The reset copies back exactly the pages that became
+// private (from /proc/self/pagemap); pages only read stay mapped. What the
+// guest grew is dropped when the memory is freed, so a kept memory holds no
+// more than the image; the copy is made when the memory is taken, so that
+// memories freed as a pool closes are only unmapped.
 
-// maxIdleMemories bounds the reset memories a snapshot keeps: each holds the
-// pages its instances wrote (~3 MiB for CPython). Closes come in bursts on
-// a loaded machine: a pool of 1 making fresh interpreters one after another
-// (2 cores, load 8) mapped 14 new memories in 300 with 4 kept, 6–9 with 8
-// (its first ones included).
-const maxIdleMemories = 8
+// maxIdleMemories bounds the memories a snapshot keeps: each holds the
+// pages its instances wrote (~3 MiB for CPython). A pool of 1 making fresh
+// interpreters one after another (2 cores, load 8) mapped 6–8 new memories
+// in 300 with 4 kept (its first ones included), no fewer with 8.
+const maxIdleMemories = 4
 
-// idleMemories is a snapshot's memories ready for new instances.
+// idleMemories is a snapshot's memories kept for new instances.
 type idleMemories struct {
-	mu        sync.Mutex
-	mems      []*cowMemory
-	closed    bool
-	off       bool           // no trustworthy pagemap here: memories are unmapped
-	resets    sync.WaitGroup // resets running, which read view and pagemap
-	resetting int            // how many: take waits for one rather than map anew
-	reset1    *sync.Cond     // a reset ended (on mu)
-	view      []byte         // the image, mapped shared and read-only: what a reset copies
-	pagemap   *os.File       // /proc/self/pagemap: which pages a reset copies
-	entries   sync.Pool      // *[]byte: room for a reset's pagemap entries
+	mu      sync.Mutex
+	mems    [][]byte // mappings of the snapshot, growth dropped, to reset
+	closed  bool
+	off     bool           // no trustworthy pagemap here: memories are unmapped
+	resets  sync.WaitGroup // resets running, which read view and pagemap
+	view    []byte         // the image, mapped shared and read-only: what a reset copies
+	pagemap *os.File       // /proc/self/pagemap: which pages a reset copies
+	entries sync.Pool      // *[]byte: room for a reset's pagemap entries
 }
 
-// take returns a reset memory of max bytes, or nil. With none kept but
-// one being reset, it waits for that one: a reset takes a fraction of a
-// millisecond, a new memory's first touches several milliseconds (a pool
-// replacing one interpreter after another made a new memory for 1 clone in
-// 10 without waiting).
-func (l *idleMemories) take(max uint64) *cowMemory {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// take returns a kept memory of max bytes reset to the image, or nil.
+func (l *idleMemories) take(snap *Snapshot, max uint64) *cowMemory {
 	for {
+		l.mu.Lock()
+		var mem []byte
 		for i := len(l.mems) - 1; i >= 0; i-- { // the last kept: its pages are the likeliest cached
-			if m := l.mems[i]; uint64(len(m.mem)) == max {
+			if uint64(len(l.mems[i])) == max {
+				mem = l.mems[i]
 				l.mems = append(l.mems[:i], l.mems[i+1:]...)
-				return m
+				break
 			}
 		}
-		if l.resetting == 0 || l.closed {
+		if mem == nil {
+			l.mu.Unlock()
 			return nil
 		}
-		l.reset1.Wait()
+		l.resets.Add(1)
+		l.mu.Unlock()
+		err := l.reset(snap, mem)
+		l.resets.Done()
+		if err == nil {
+			return &cowMemory{snap: snap, mem: mem, rw: snap.size}
+		}
+		unix.Munmap(mem)
 	}
 }
 
-// keep resets the mapping of a freed memory (rw bytes accessible) and keeps
-// it; false when it is not kept, and the caller unmaps it.
+// keep keeps the mapping of a freed memory (rw bytes accessible), what the
+// guest grew dropped; false when it is not kept, and the caller unmaps it.
 func (l *idleMemories) keep(snap *Snapshot, mem []byte, rw uint64) bool {
 	l.mu.Lock()
-	if l.closed || len(l.mems)+l.resetting >= maxIdleMemories || !l.readyLocked(snap) {
-		l.mu.Unlock()
+	ok := !l.closed && len(l.mems) < maxIdleMemories && l.readyLocked(snap)
+	l.mu.Unlock()
+	if !ok {
 		return false
 	}
-	l.resets.Add(1)
-	l.resetting++
-	l.mu.Unlock()
-	err := l.reset(snap, mem, rw)
-	l.resets.Done()
+	if size := snap.size; rw > size {
+		if unix.Madvise(mem[size:rw], unix.MADV_DONTNEED) != nil || unix.Mprotect(mem[size:rw], unix.PROT_NONE) != nil {
+			return false
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.resetting--
-	defer l.reset1.Broadcast()
-	if err != nil || l.closed || len(l.mems) >= maxIdleMemories {
+	if l.closed || len(l.mems) >= maxIdleMemories {
 		return false
 	}
-	l.mems = append(l.mems, &cowMemory{snap: snap, mem: mem, rw: snap.size})
+	l.mems = append(l.mems, mem)
 	return true
 }
 
@@ -112,14 +115,12 @@ func (l *idleMemories) readyLocked(snap *Snapshot) bool {
 		return false
 	}
 	l.off, l.view, l.pagemap = false, view, pm
-	l.reset1 = sync.NewCond(&l.mu)
 	return true
 }
 
 // reset makes mem read as the snapshot again: the image copied over every
-// page that became private, the guest's growth dropped and made
-// inaccessible again.
-func (l *idleMemories) reset(snap *Snapshot, mem []byte, rw uint64) error {
+// page that became private.
+func (l *idleMemories) reset(snap *Snapshot, mem []byte) error {
 	size := snap.size
 	entries, _ := l.entries.Get().(*[]byte)
 	if entries == nil {
@@ -127,21 +128,9 @@ func (l *idleMemories) reset(snap *Snapshot, mem []byte, rw uint64) error {
 		*entries = make([]byte, 8*(size/osPage))
 	}
 	defer l.entries.Put(entries)
-	err := privateRuns(l.pagemap, mem[:size], *entries, func(first, end int) {
+	return privateRuns(l.pagemap, mem[:size], *entries, func(first, end int) {
 		copy(mem[first*osPage:end*osPage], l.view[first*osPage:end*osPage])
 	})
-	if err != nil {
-		return err
-	}
-	if rw > size {
-		if err := unix.Madvise(mem[size:rw], unix.MADV_DONTNEED); err != nil {
-			return fmt.Errorf("sandbox: drop grown memory: %w", err)
-		}
-		if err := unix.Mprotect(mem[size:rw], unix.PROT_NONE); err != nil {
-			return fmt.Errorf("sandbox: protect grown memory: %w", err)
-		}
-	}
-	return nil
 }
 
 // close unmaps the kept memories and what resets use; memories freed later
@@ -153,8 +142,8 @@ func (l *idleMemories) close() {
 	l.mems = nil
 	l.mu.Unlock()
 	l.resets.Wait()
-	for _, m := range mems {
-		unix.Munmap(m.mem)
+	for _, mem := range mems {
+		unix.Munmap(mem)
 	}
 	if l.view != nil {
 		unix.Munmap(l.view)

@@ -94,7 +94,7 @@ func newCowMemory(snap *Snapshot, max uint64) (*cowMemory, error) {
 	if max < snap.size {
 		return nil, fmt.Errorf("sandbox: snapshot of %d bytes exceeds the memory limit of %d", snap.size, max)
 	}
-	if m := snap.idle.take(max); m != nil {
+	if m := snap.idle.take(snap, max); m != nil {
 		return m, nil
 	}
 	mem, err := unix.Mmap(-1, 0, int(max), unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
