@@ -63,12 +63,13 @@ func main() {
 	reps := flag.Int("reps", 3, "repetitions of each workload within a run")
 	scale := flag.Float64("scale", 1, "work per repetition, relative to the default")
 	only := flag.String("only", "", "workloads to run, comma-separated (default: all)")
+	partial := flag.String("partial", "", "a file to write the table so far to after each round")
 	fastest := flag.Bool("fastest", false, "report the fastest run instead of the median")
 	cpu := flag.Bool("cpu", false, "measure CPU time, a run per workload, rather than wall time within a run (steadier on a loaded machine)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	p := params{scale: *scale, reps: *reps, fastest: *fastest, cpu: *cpu}
+	p := params{scale: *scale, reps: *reps, fastest: *fastest, cpu: *cpu, partial: *partial}
 	if *only != "" {
 		p.only = strings.Split(*only, ",")
 	}
@@ -178,13 +179,24 @@ func run(ctx context.Context, w io.Writer, builds, natives named, engines []stri
 			}
 		}
 		fmt.Fprintf(os.Stderr, "pyspeed: round %d of %d done\n", r+1, rounds)
+		if p.partial != "" { // the table so far, for a run that may be cut short
+			var b strings.Builder
+			writeTable(&b, subjects, order, best, quantile(p))
+			if err := os.WriteFile(p.partial, []byte(b.String()), 0o644); err != nil {
+				return err
+			}
+		}
 	}
-	q := 0.5
-	if p.fastest {
-		q = 0
-	}
-	writeTable(w, subjects, order, best, q)
+	writeTable(w, subjects, order, best, quantile(p))
 	return nil
+}
+
+// quantile is the order statistic the figures are.
+func quantile(p params) float64 {
+	if p.fastest {
+		return 0
+	}
+	return 0.5
 }
 
 // cpuTime is the CPU time of one repetition of a workload: a run of it

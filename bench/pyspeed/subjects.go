@@ -48,6 +48,8 @@ type params struct {
 	// fastest: the figures are the fastest run, not the median; cpu: they
 	// are CPU time (the runner's choices; workloads.py does not see them).
 	fastest, cpu bool
+	partial      string // a file for the table so far, after each round
+
 }
 
 // program is workloads.py with its parameters set ahead of it.
