@@ -7,18 +7,18 @@
 #   $SANDHOST_CACHE/python-wasm/<key>/manifest.txt    versions, sizes, build time
 #   $SANDHOST_CACHE/python-wasm/current -> <key>
 #
-# <key> hashes the whole recipe (this script, cpython.sh, versions.txt and
-# sandhost_embed.c), so a second run with the same recipe does nothing. The
-# CPython build tree is kept under $SANDHOST_CACHE/build/<cpython key>, keyed by
-# cpython.sh and versions.txt only, so a change to the link step, the stdlib
-# packaging or sandhost_embed.c takes seconds. SANDHOST_CACHE defaults to
+# <key> hashes the whole recipe (this script, cpython.sh, versions.txt,
+# patches/ and sandhost_embed.c), so a second run with the same recipe does
+# nothing. The CPython build tree is kept under $SANDHOST_CACHE/build/<cpython
+# key>, keyed by cpython.sh, versions.txt and patches/ only, so a change to
+# the link step, the stdlib packaging or sandhost_embed.c takes seconds. SANDHOST_CACHE defaults to
 # ~/.cache/sandhost. Needs root for apt-get (toolchain packages only; the
 # newer wasi-libc is unpacked privately, nothing else is installed).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SANDHOST_CACHE:-$HOME/.cache/sandhost}
-cpkey=$(cat "$here/cpython.sh" "$here/versions.txt" | sha256sum | cut -c1-16)
+cpkey=$(cat "$here/cpython.sh" "$here/versions.txt" "$here"/patches/*.patch | sha256sum | cut -c1-16)
 key=$( (echo "$cpkey"; cat "$here/build.sh" "$here/sandhost_embed.c") | sha256sum | cut -c1-16)
 out=$cache/python-wasm/$key
 jobs=$(nproc)

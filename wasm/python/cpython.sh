@@ -114,6 +114,17 @@ if ls src/python3.13_*.debian.tar.* >/dev/null 2>&1; then
   done
   step "applied $applied security patch(es)"
 fi
+# sandhost's own patches (patches/*.patch, each saying why at its top):
+# they change speed on wasm32, not behaviour, and the native build gets them
+# too, so it stays the same CPython built natively.
+for p in "$here"/patches/*.patch; do
+  [ -e "$p" ] || continue
+  if ! patch -d cpython -p1 --forward --silent <"$p" >>"$logs/patches.log" 2>&1; then
+    echo "python-wasm: patch $(basename "$p") does not apply" >&2
+    exit 1
+  fi
+  step "applied $(basename "$p")"
+done
 
 # Reproducible: __DATE__/__TIME__ (clang honours SOURCE_DATE_EPOCH) come
 # from Debian's changelog of the package, not from the clock.
