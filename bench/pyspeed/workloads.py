@@ -24,6 +24,20 @@ def for_loop(n):
     return t
 
 
+# sum() keeps its total in a C integer until it would overflow (64 bits on
+# wasm32 too: wasm/python/patches/sum-int64.patch); these cross the 2**31 and
+# 2**63 edges, so beside native CPython they also check the patch.
+_EDGES = ([2**31, 2**31], [2**62, 2**62], [2**63 - 1, 1], [-2**63, -1], [-2**63 + 1, -1],
+          [True, 2**40, False], [2**100, -2**100, 5], [2**62, 2**62, -2**62, -2**62])
+
+
+def sum_edges(n):
+    t = 0
+    for i in range(n):
+        t += sum(_EDGES[i % len(_EDGES)])
+    return t, [sum(e) for e in _EDGES]
+
+
 def _add(a, b):
     return a + b
 
@@ -111,6 +125,7 @@ def memcopy(n):
 WORKLOADS = [
     ("genexpr", genexpr, 1_000_000),
     ("for_loop", for_loop, 1_000_000),
+    ("sum_edges", sum_edges, 300_000),
     ("calls", calls, 1_000_000),
     ("attributes", attributes, 500_000),
     ("strings", strings, 100_000),
