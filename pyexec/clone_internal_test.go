@@ -39,3 +39,46 @@ func BenchmarkClone(b *testing.B) {
 	b.ReportMetric(perOp(time.Duration(ru1.Utime.Nano()-ru0.Utime.Nano())), "user-µs/op")
 	b.ReportMetric(perOp(time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano())), "sys-µs/op")
 }
+
+// BenchmarkFirstCallOnNewClone is a clone made on memory never used before
+// (as at a pool's start: every clone is kept until the end, so none is
+// reused), then its first call and a second one, each timed alone.
+func BenchmarkFirstCallOnNewClone(b *testing.B) {
+	ctx := context.Background()
+	p, err := NewPool(ctx, Options{Size: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	const code = "import math\nx = [math.sqrt(i) for i in range(100)]\nprint(sum(x))"
+	var made, first, second time.Duration
+	var kept []*interp
+	defer func() {
+		for _, it := range kept {
+			it.close()
+		}
+	}()
+	for b.Loop() {
+		t0 := time.Now()
+		it, err := p.clone(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		kept = append(kept, it)
+		t1 := time.Now()
+		if _, err := it.exec(ctx, code, 1<<16, true); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if _, err := it.exec(ctx, code, 1<<16, true); err != nil {
+			b.Fatal(err)
+		}
+		made += t1.Sub(t0)
+		first += t2.Sub(t1)
+		second += time.Since(t2)
+	}
+	perOp := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) }
+	b.ReportMetric(perOp(made), "clone-µs/op")
+	b.ReportMetric(perOp(first), "first-call-µs/op")
+	b.ReportMetric(perOp(second), "second-call-µs/op")
+}

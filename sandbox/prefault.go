@@ -83,8 +83,8 @@ func (p *prefaultState) populate(mem []byte) {
 // first access to a page through a new mapping costs ~10 µs even after
 // MADV_POPULATE_WRITE (copying into 695 pages just prefaulted: 6.4 ms; the
 // same copy again: 0.13 ms): touching the learnt pages when the memory is
-// mapped moves that from a clone's first call (13.8 → 4.1 ms) to the
-// clone (9 → 19 ms), off the caller's path for pooled and spare ones.
+// mapped moves that from a clone's first call (12.8 → 5.0 ms) to the
+// clone (8.3 → 15.4 ms), off the caller's path for pooled and spare ones.
 func touch(mem []byte) {
 	for off := 0; off+4 <= len(mem); off += osPage {
 		atomic.LoadUint32((*uint32)(unsafe.Pointer(&mem[off])))
