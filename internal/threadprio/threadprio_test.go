@@ -17,9 +17,9 @@ import (
 func TestSetNiceOfAPinnedThread(t *testing.T) {
 	type outcome struct {
 		lowered, restored, other int
-		restoreErr             error
-		cpuGrew                bool
-		err                    error
+		restoreErr               error
+		cpuGrew                  bool
+		err                      error
 	}
 	done := make(chan outcome)
 	go func() {
