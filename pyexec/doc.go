@@ -12,10 +12,10 @@
 // service mode: one persistent __main__), session (a session ID keeps its
 // own interpreter) and fresh (a clean interpreter for one call). In every
 // model at most Size interpreters run at once in the pool's run slots; a
-// call that has used Options.YieldAfter of CPU (a loop, a heavy answer)
-// drops to the lowest priority and, except in the shared model, stands
-// aside from its slot for the next call until its deadline (at most Size
-// at once). A call's timeout counts from when it starts running (its wait
+// call in the isolated model that has used Options.YieldAfter of CPU (a
+// loop, a heavy answer) drops to the lowest priority and stands aside
+// from its slot for the next call until its deadline (at most Size at
+// once). A call's timeout counts from when it starts running (its wait
 // for a slot and an interpreter is Result.Queued). So that each running
 // interpreter notices its deadline promptly, NewPool raises GOMAXPROCS to
 // the CPUs plus twice Size unless the GOMAXPROCS environment variable is

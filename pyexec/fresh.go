@@ -17,10 +17,8 @@ func (p *Pool) execFresh(ctx context.Context, c *call) (Result, error) {
 	}
 	defer p.discard(it)
 	defer p.afterStop(it, done) // a guest stopping after its deadline keeps its slot
-	c.mayStepAside(done)
 	runCtx, cancel := p.begin(ctx, c)
 	defer cancel()
 	res, _ := p.run(runCtx, c, it, false)
-	c.ended()
 	return res, nil
 }

@@ -29,11 +29,12 @@ type Options struct {
 	// takes ~0.1 s instead of 1.3–1.9 s). Each costs snapshot memory, and
 	// the isolated model checks them all for changes after every call.
 	Preload []string
-	// YieldAfter is the CPU time after which a running call gives way to
-	// calls that have run less: its thread runs at the lowest priority
-	// until the call ends, and it stands aside from its run slot for the
-	// next call (up to Size calls at once; not in the shared model). Its
-	// timeout and verdict are unchanged. Default 30ms; negative: never.
+	// YieldAfter is the CPU time after which a running call in the
+	// isolated (default) model gives way to calls that have run less: its
+	// thread runs at the lowest priority until the call ends, and it
+	// stands aside from its run slot for the next call (up to Size calls
+	// at once). Its timeout and verdict are unchanged. Default 30ms;
+	// negative: never.
 	YieldAfter time.Duration
 	Logger     *slog.Logger
 }

@@ -22,7 +22,11 @@ func (p *Pool) run(ctx context.Context, c *call, it *interp, isolate bool) (res 
 				ReturnCode: -1, Failure: FailCrash}, true
 		}
 	}
-	out, err := it.execBounded(ctx, p.yield, c.stepAside, req.Code, p.opts.OutputCap, isolate)
+	var stepAside func() bool // nil: the call does not yield
+	if c.aside != nil {
+		stepAside = c.stepAside
+	}
+	out, err := it.execBounded(ctx, p.yield, stepAside, req.Code, p.opts.OutputCap, isolate)
 	fdOut, fdErr := it.inst.TakeOutput()
 	res, keep = p.classify(ctx, req, out, err, fdOut, fdErr)
 	if req.Memory > 0 {

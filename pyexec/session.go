@@ -78,11 +78,9 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 		}
 	}
 	defer p.afterStop(s.it, done) // a guest stopping after its deadline keeps its slot
-	c.mayStepAside(done)
 	runCtx, cancel := p.begin(ctx, c)
 	res, keep := p.run(runCtx, c, s.it, false)
 	cancel()
-	c.ended()
 	if !keep {
 		p.discard(s.it)
 		s.it = nil

@@ -20,8 +20,8 @@ func (p *Pool) execPooled(ctx context.Context, c *call, q *queue[*interp], isola
 	defer p.afterStop(it, done) // a guest stopping after its deadline keeps its slot
 	if isolate {
 		// A call that steps aside keeps its interpreter: the next call
-		// gets a new one, and this one goes when the call ends. Shared
-		// interpreters hold state later calls expect, so they never do.
+		// gets a new one, and this one goes when the call ends. Only the
+		// isolated model's calls yield (yield.go).
 		c.mayStepAside(func() { done(); p.replace(q) })
 	}
 	runCtx, cancel := p.begin(ctx, c)

@@ -12,7 +12,7 @@ import (
 // cores they share them evenly: under an RL scoring load (32 running on 2
 // cores, 2 s timeouts) the loops and heavy answers each held a run slot
 // for their whole timeout while quick answers queued behind them. So a call
-// that has used YieldAfter of CPU runs at the lowest priority (nice 19 on
+// in the isolated model that has used YieldAfter of CPU runs at the lowest priority (nice 19 on
 // its own thread) from then on, as an operating system's feedback queue
 // would, and stands aside from its run slot for the next call: it still
 // gets every core nobody else wants, and its verdict is the same, but calls
@@ -21,7 +21,10 @@ import (
 // wall-clock time, unchanged; at the deadline it is raised again, where
 // the process may (CAP_SYS_NICE, or RLIMIT_NICE), so that it notices
 // promptly; where it may not, its thread ends with it rather than run
-// other Go code at that priority.
+// other Go code at that priority. Fresh and session calls do not yield:
+// with them the deadlines' tail grew past 100 ms (190-300 ms in a third of
+// the runs, from 21-52 ms), and the cause was not found; shared
+// interpreters hold state that later calls expect.
 
 // maxAside is how many calls may stand aside at once: Size, so that at
 // most twice Size interpreters hold memory; none when yielding is off.
@@ -47,7 +50,8 @@ type yielder struct {
 
 // guestThread is the thread one running guest is pinned to.
 type guestThread struct {
-	stepAside func() bool // frees the call's run slot; false if it may not
+	stepAside func() bool // frees the call's run slot; false if it may not; nil: the call does not yield
+	entered   bool        // watched (pinned) while it runs
 
 	th      threadprio.Thread
 	start   time.Duration // the thread's CPU time when the call began
@@ -64,14 +68,14 @@ func newYielder(after time.Duration, maxAside int, log *slog.Logger) *yielder {
 // thread, and watches that thread's CPU time as g's (unless yielding is
 // off).
 func (y *yielder) enter(g *guestThread) {
-	if y.after <= 0 {
+	if y.after <= 0 || g.stepAside == nil {
 		return
 	}
 	th := threadprio.Pin()
 	start, _ := th.CPUTime()
 	y.mu.Lock()
 	defer y.mu.Unlock()
-	g.th, g.start = th, start
+	g.th, g.start, g.entered = th, start, true
 	y.running[g] = struct{}{}
 	if !y.ticking {
 		y.ticking = true
@@ -83,7 +87,7 @@ func (y *yielder) enter(g *guestThread) {
 // unpinned at its normal priority, or stays pinned (and so ends with the
 // goroutine) when that cannot be restored.
 func (y *yielder) leave(g *guestThread) {
-	if y.after <= 0 {
+	if !g.entered {
 		return
 	}
 	y.mu.Lock()
@@ -146,7 +150,7 @@ func (y *yielder) watch() {
 				g.demoted = true
 			}
 			// Lowered, it may step aside (now, or once another has ended).
-			if y.aside < y.maxAside && g.stepAside != nil && g.stepAside() {
+			if y.aside < y.maxAside && g.stepAside() {
 				g.stood = true
 				y.aside++
 			}

@@ -3,13 +3,16 @@ package pyexec_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/sandhost/sandhost/pyexec"
+	"github.com/sandhost/sandhost/sandbox"
 )
 
 // A call that has used more than YieldAfter of CPU runs at the lowest
@@ -52,54 +55,75 @@ func TestLongCallYieldsToShortOnes(t *testing.T) {
 // A call that has run long steps aside: it goes on at the lowest priority
 // until its deadline, and its run slot goes to the next call, so that loops
 // do not hold the pool's slots from quick answers for their whole timeout.
-// At most Size calls stand aside at once. In every model but the shared one
-// (whose interpreters hold state later calls expect).
+// At most Size calls stand aside at once.
 func TestLongCallsStepAside(t *testing.T) {
-	for _, model := range []struct {
-		name              string
-		opt, quick, third []pyexec.ExecOption // three calls not waiting on one another
-	}{
-		{"isolated", nil, nil, nil},
-		{"fresh", []pyexec.ExecOption{pyexec.Fresh()}, []pyexec.ExecOption{pyexec.Fresh()}, []pyexec.ExecOption{pyexec.Fresh()}},
-		{"session", []pyexec.ExecOption{pyexec.InSession("a")}, []pyexec.ExecOption{pyexec.InSession("b")}, []pyexec.ExecOption{pyexec.InSession("c")}},
-	} {
-		t.Run(model.name, func(t *testing.T) {
-			p := newPool(t, pyexec.Options{Size: 1, YieldAfter: 20 * time.Millisecond})
-			loops := make(chan pyexec.Result, 2)
-			loop := func(opts ...pyexec.ExecOption) {
-				r, _ := p.Execute(ctx, "while True: pass", append(opts, pyexec.WithTimeout(2*time.Minute))...)
-				loops <- r
-			}
-			go loop(model.opt...)
-			pyexec.WaitFor(t, "the loop to be lowered", func() bool { return lowestPriorityThreads(t) == 1 })
-			// The loop stands aside: a quick call gets the only slot.
-			r := run(t, p, "print(6*7)", append(model.quick, pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(30*time.Second))...)
-			if !r.Passed || r.Stdout != "42\n" {
-				t.Fatalf("quick call beside a loop standing aside: %+v", r)
-			}
-			select {
-			case r := <-loops:
-				t.Fatalf("the loop ended: %+v", r)
-			default:
-			}
-			// A second loop is lowered but cannot stand aside: Size (1) of
-			// them already do, so it keeps the slot.
-			go loop(model.quick...)
-			pyexec.WaitFor(t, "the second loop to be lowered", func() bool { return lowestPriorityThreads(t) == 2 })
-			if r := run(t, p, "print(1)", append(model.third, pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(time.Second))...); r.Failure != pyexec.FailQueued {
-				t.Fatalf("a call ran while Size loops stood aside and another held the slot: %+v", r)
-			}
-		})
+	p := newPool(t, pyexec.Options{Size: 1, YieldAfter: 20 * time.Millisecond})
+	loops := make(chan pyexec.Result, 2)
+	loop := func() {
+		r, _ := p.Execute(ctx, "while True: pass", pyexec.WithTimeout(2*time.Minute))
+		loops <- r
+	}
+	go loop()
+	pyexec.WaitFor(t, "the loop to be lowered", func() bool { return lowestPriorityThreads(t) == 1 })
+	// The loop stands aside: a quick call gets the only slot.
+	r := run(t, p, "print(6*7)", pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(30*time.Second))
+	if !r.Passed || r.Stdout != "42\n" {
+		t.Fatalf("quick call beside a loop standing aside: %+v", r)
+	}
+	select {
+	case r := <-loops:
+		t.Fatalf("the loop ended: %+v", r)
+	default:
+	}
+	// A second loop is lowered but cannot stand aside: Size (1) of them
+	// already do, so it keeps the slot.
+	go loop()
+	pyexec.WaitFor(t, "the second loop to be lowered", func() bool { return lowestPriorityThreads(t) == 2 })
+	if r := run(t, p, "print(1)", pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(time.Second)); r.Failure != pyexec.FailQueued {
+		t.Fatalf("a call ran while Size loops stood aside and another held the slot: %+v", r)
 	}
 }
 
-// A shared interpreter never steps aside: its state is for later calls.
-func TestSharedCallsDoNotStepAside(t *testing.T) {
-	p := newPool(t, pyexec.Options{Size: 1, YieldAfter: 20 * time.Millisecond})
-	go p.Execute(ctx, "while True: pass", pyexec.Shared(), pyexec.WithTimeout(2*time.Minute))
-	pyexec.WaitFor(t, "the loop to be lowered", func() bool { return lowestPriorityThreads(t) == 1 })
-	if r := run(t, p, "print(1)", pyexec.Shared(), pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(time.Second)); r.Failure != pyexec.FailQueued {
-		t.Fatalf("a shared call ran while the only shared interpreter looped: %+v", r)
+// Only the isolated model's calls yield: a loop in a shared interpreter,
+// a fresh one or a session keeps its priority and its slot.
+func TestOtherModelsDoNotYield(t *testing.T) {
+	for _, model := range []struct {
+		name        string
+		loop, quick pyexec.ExecOption
+	}{
+		{"shared", pyexec.Shared(), pyexec.Shared()},
+		{"fresh", pyexec.Fresh(), pyexec.Fresh()},
+		{"session", pyexec.InSession("a"), pyexec.InSession("b")},
+	} {
+		t.Run(model.name, func(t *testing.T) {
+			// The loop first opens a FIFO, so the test knows when it runs.
+			dir := t.TempDir()
+			fifo := filepath.Join(dir, "started")
+			if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := newPool(t, pyexec.Options{Size: 1, YieldAfter: 20 * time.Millisecond,
+				Mounts: []sandbox.Mount{{HostDir: dir, GuestPath: "/data"}}})
+			cctx, cancel := context.WithCancel(ctx)
+			looped := make(chan struct{})
+			go func() {
+				defer close(looped)
+				p.Execute(cctx, "open('/data/started').read()\nwhile True: pass", model.loop, pyexec.WithTimeout(2*time.Minute))
+			}()
+			defer func() { cancel(); <-looped }()
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // returns once the loop has opened it
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Close()
+			// The loop runs (its slot is taken) for much longer than YieldAfter.
+			if r := run(t, p, "print(1)", model.quick, pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(time.Second)); r.Failure != pyexec.FailQueued {
+				t.Fatalf("a call ran beside a %s loop on a pool of 1: %+v", model.name, r)
+			}
+			if n := lowestPriorityThreads(t); n != 0 {
+				t.Fatalf("%d threads lowered by a %s call", n, model.name)
+			}
+		})
 	}
 }
 
