@@ -42,17 +42,8 @@ func (b *backend) Arrivals(ctx context.Context, host string) ([]string, error) {
 	res, err := b.reads.XReadGroup(ctx, &goredis.XReadGroupArgs{
 		Group: group, Consumer: host, Streams: []string{key, ">"}, Count: bellBatch, Block: time.Second, NoAck: true,
 	}).Result()
-	if errors.Is(err, goredis.Nil) {
-		return nil, nil
-	}
-	if isNoQueue(err) {
-		return nil, fmt.Errorf("%w: bell of host %s: %v", driver.ErrNotFound, host, err)
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("redis: arrivals: %w", err)
+	if err := readError(ctx, err, "arrivals", "bell of host "+host); err != nil || res == nil {
+		return nil, err
 	}
 	var queues, read []string
 	seen := map[string]bool{}
@@ -74,6 +65,23 @@ func (b *backend) Arrivals(ctx context.Context, host string) ([]string, error) {
 	return queues, nil
 }
 
+// readError is what a stream read's error means to its caller: nil for
+// nothing read (goredis.Nil), ErrNotFound for a stream that is gone (what
+// names it), the context's error once it ended, else the error wrapped
+// with op.
+func readError(ctx context.Context, err error, op, what string) error {
+	switch {
+	case err == nil || errors.Is(err, goredis.Nil):
+		return nil
+	case isNoQueue(err):
+		return fmt.Errorf("%w: %s: %v", driver.ErrNotFound, what, err)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		return fmt.Errorf("redis: %s: %w", op, err)
+	}
+}
+
 // Receive takes what waits on queue. A read that waits blocks on the read
 // pool, sized for the MaxWaitingReceives of a host; one that does not runs
 // on the request client. Neither is retried by go-redis: a retried read
@@ -91,17 +99,8 @@ func (b *backend) Receive(ctx context.Context, queue, consumer string, max int, 
 	res, err := c.XReadGroup(ctx, &goredis.XReadGroupArgs{
 		Group: group, Consumer: consumer, Streams: []string{b.keys.queue(queue), ">"}, Count: int64(max), Block: block,
 	}).Result()
-	if errors.Is(err, goredis.Nil) {
-		return nil, nil
-	}
-	if isNoQueue(err) {
-		return nil, fmt.Errorf("%w: queue %s: %v", driver.ErrNotFound, queue, err)
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("redis: receive: %w", err)
+	if err := readError(ctx, err, "receive", "queue "+queue); err != nil || res == nil {
+		return nil, err
 	}
 	var out []driver.Request
 	for _, st := range res {
