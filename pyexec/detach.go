@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sandhost/sandhost/internal/threadprio"
 	"github.com/sandhost/sandhost/sandbox"
 )
 
@@ -18,8 +19,9 @@ import (
 // execBounded is it.exec, returning when ctx ends even if the guest has
 // not stopped yet. Then it.stopping is set: it closes once the guest has
 // stopped, and until then nothing may use or close the interpreter (see
-// afterStop). The guest yields the cores to shorter calls once it has run
-// long (y), and may then step aside (see yield.go).
+// afterStop). The guest runs on a thread of y's, below the host's
+// priority, and yields the cores to shorter calls once it has run long,
+// and may then step aside (see yield.go).
 func (it *interp) execBounded(ctx context.Context, y *yielder, stepAside func() bool, code string, capBytes int, isolate bool) (harnessResult, error) {
 	type outcome struct {
 		out harnessResult
@@ -28,13 +30,14 @@ func (it *interp) execBounded(ctx context.Context, y *yielder, stepAside func() 
 	done := make(chan outcome, 1)
 	stopped := make(chan struct{})
 	g := &guestThread{stepAside: stepAside}
-	go func() {
+	y.threads.Go(func(th threadprio.Thread) bool {
 		defer close(stopped)
-		y.enter(g)
+		y.enter(g, th)
 		out, err := it.exec(ctx, code, capBytes, isolate)
-		y.leave(g)
+		keep := y.leave(g)
 		done <- outcome{out, err}
-	}()
+		return keep
+	})
 	select {
 	case o := <-done:
 		return o.out, o.err
@@ -44,7 +47,9 @@ func (it *interp) execBounded(ctx context.Context, y *yielder, stepAside func() 
 			return o.out, o.err
 		default:
 		}
-		y.raise(g)
+		// Off the caller's path: the watch loop may hold y's lock, and
+		// waiting for it made calls return up to 72 ms late.
+		go y.raise(g)
 		it.stopping = stopped
 		return harnessResult{}, fmt.Errorf("%w: %w", sandbox.ErrDeadline, context.Cause(ctx))
 	}

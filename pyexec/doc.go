@@ -16,10 +16,13 @@
 // loop, a heavy answer) drops to the lowest priority and stands aside
 // from its slot for the next call until its deadline (at most Size at
 // once). A call's timeout counts from when it starts running (its wait
-// for a slot and an interpreter is Result.Queued). So that each running
-// interpreter notices its deadline promptly, NewPool raises GOMAXPROCS to
-// the CPUs plus twice Size unless the GOMAXPROCS environment variable is
-// set. Result.Passed is the verdict to score
+// for a slot and an interpreter is Result.Queued). Guests run on threads
+// of their own five nice levels below the host's (nice 5 for a host at 0),
+// so that the host returns calls at their deadlines and serves its other
+// work first however many guests run. So that each running interpreter
+// notices its deadline promptly, NewPool raises GOMAXPROCS to the CPUs
+// plus 1.5 times the guests that may run (twice Size) unless the
+// GOMAXPROCS environment variable is set. Result.Passed is the verdict to score
 // by (Success is TorchRL's, which a warning on stderr fails). Code may
 // call services of the namespace only where the pool allows them
 // (AllowServices), each call under the code's own deadline.
@@ -29,8 +32,8 @@
 // JSON form), result.go
 // (results and how an outcome is classified), snapshot.go (the cold start
 // and the snapshot every interpreter is cloned from), clone.go (clones and
-// spares), admit.go (run slots: queued and running), yield.go (long calls
-// yield the cores and stand aside), detach.go (a call returns at its
+// spares), admit.go (run slots: queued and running), yield.go (guests'
+// threads and their priority: long calls yield the cores and stand aside), detach.go (a call returns at its
 // deadline), threads.go (GOMAXPROCS), queue.go (first come,
 // first served), shared.go (the pooled models: isolated and shared),
 // session.go and fresh.go,

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sandhost/sandhost/internal/threadprio"
 	"github.com/sandhost/sandhost/pyexec"
 	"github.com/sandhost/sandhost/sandbox"
 )
@@ -157,8 +158,65 @@ func TestYieldingOff(t *testing.T) {
 	}
 }
 
+// Guests run below the host's priority, in every state model, so that
+// the host's threads (those returning calls at their deadlines among them)
+// come first; the host's own threads keep their priority.
+func TestGuestsRunBelowTheHost(t *testing.T) {
+	host, err := threadprio.CurrentNice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host+1 > threadprio.Lowest {
+		t.Fatalf("the test runs at nice %d: nothing is below it", host)
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "started")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := newPool(t, pyexec.Options{Size: 2, YieldAfter: -1, Mounts: []sandbox.Mount{{HostDir: dir, GuestPath: "/data"}}})
+	for _, model := range []struct {
+		name string
+		opt  pyexec.ExecOption
+	}{{"isolated", pyexec.WithTimeout(time.Minute)}, {"fresh", pyexec.Fresh()}, {"session", pyexec.InSession("s")}} {
+		below := threadsAtNice(t, host+5) // idle guest threads of earlier models count
+		cctx, cancel := context.WithCancel(ctx)
+		looped := make(chan struct{})
+		go func() {
+			defer close(looped)
+			p.Execute(cctx, "open('/data/started').read()\nwhile True: pass", model.opt, pyexec.WithTimeout(time.Minute))
+		}()
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // returns once the guest runs
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		now, mine := threadsAtNice(t, host+5), 0
+		if n, err := threadprio.CurrentNice(); err == nil {
+			mine = n
+		}
+		cancel()
+		<-looped
+		if now == 0 {
+			t.Errorf("%s: no thread below the host's nice %d while a guest runs", model.name, host)
+		}
+		if now < below {
+			t.Errorf("%s: %d threads below the host while a guest runs, %d before", model.name, now, below)
+		}
+		if mine != host {
+			t.Errorf("%s: the caller's thread is at nice %d, the host's is %d", model.name, mine, host)
+		}
+	}
+}
+
 // lowestPriorityThreads counts the process's threads at nice 19.
 func lowestPriorityThreads(t *testing.T) int {
+	t.Helper()
+	return threadsAtNice(t, threadprio.Lowest)
+}
+
+// threadsAtNice counts the process's threads at nice.
+func threadsAtNice(t *testing.T, nice int) int {
 	t.Helper()
 	ents, err := os.ReadDir("/proc/self/task")
 	if err != nil {
@@ -171,7 +229,7 @@ func lowestPriorityThreads(t *testing.T) int {
 			continue
 		}
 		// The raw syscall returns 20 - nice.
-		if raw, err := unix.Getpriority(unix.PRIO_PROCESS, tid); err == nil && 20-raw == 19 {
+		if raw, err := unix.Getpriority(unix.PRIO_PROCESS, tid); err == nil && 20-raw == nice {
 			n++
 		}
 	}

@@ -1,7 +1,8 @@
-// Package threadprio pins a goroutine to its OS thread and changes that
-// thread's scheduling priority (its nice value), for code that must let
-// one long computation yield the cores to short ones. Linux only: there
-// the nice value is a per-thread attribute (setpriority(2)).
+// Package threadprio runs goroutines on OS threads of their own and
+// changes those threads' scheduling priority (their nice value), for code
+// that must run below the rest of the process, or let one long
+// computation yield the cores to short ones. Linux only: there the nice
+// value is a per-thread attribute (setpriority(2)).
 package threadprio
 
 import (
@@ -26,10 +27,9 @@ type Thread struct {
 }
 
 // Pin locks the calling goroutine to its OS thread (runtime.LockOSThread)
-// and returns that thread. Undo it with Unpin on the same goroutine, or end
-// the goroutine without it: Go then ends the thread too, which is how a
-// thread whose priority cannot be restored is kept from running other
-// goroutines.
+// and returns that thread. There is no Unpin: the goroutine ends pinned,
+// and Go then ends the thread too, so that no other goroutine ever runs at
+// the priority the thread was given.
 func Pin() Thread {
 	runtime.LockOSThread()
 	tid := unix.Gettid()
@@ -40,10 +40,6 @@ func Pin() Thread {
 
 // ID is the thread's id (its tid).
 func (t Thread) ID() int { return t.tid }
-
-// Unpin undoes Pin; call it on the pinned goroutine, and only while the
-// thread has its normal priority.
-func Unpin() { runtime.UnlockOSThread() }
 
 // CPUTime is the CPU time the thread has used since it started. Call it
 // only while the thread is pinned (while its goroutine has not ended), or
@@ -72,6 +68,16 @@ func (t Thread) Nice() (int, error) {
 	v, err := unix.Getpriority(unix.PRIO_PROCESS, t.tid)
 	if err != nil {
 		return 0, fmt.Errorf("threadprio: nice of thread %d: %w", t.tid, err)
+	}
+	return 20 - v, nil
+}
+
+// CurrentNice is the nice value of the calling goroutine's thread (on
+// Linux, PRIO_PROCESS with id 0 names the calling thread).
+func CurrentNice() (int, error) {
+	v, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+	if err != nil {
+		return 0, fmt.Errorf("threadprio: nice of this thread: %w", err)
 	}
 	return 20 - v, nil
 }
