@@ -8,19 +8,18 @@ import (
 	"github.com/sandhost/sandhost/internal/threadprio"
 )
 
-// Guests run on threads kept for them (threadprio.Workers), guestsBelow
-// nice levels below the host's own threads. With 32 interpreters on 2
-// cores, the thread that returns a call at its deadline waits its turn
-// like any other, and a thread that had run a lot (Go's threads ran
-// guests and host code alike) waits longest: fresh calls returned up to
-// 105 ms after their deadline on this VM, the trace showing the caller's
-// thread runnable but not run. With threads of their own below the host,
-// the host's come first: issue 7's workload held its deadlines within
-// 6-17 ms in the fresh and session models (20-46 ms on guest threads at
-// the host's priority; RATIONALE "Guests run below the host"). The gap is
-// small so that a call standing aside (below, nice 19) stays far below
-// the others: guests at nice 10 cost 8% of the default model's
-// throughput.
+// Guests run on threads guestsBelow nice levels below the host's own
+// (threadprio.Workers: the caller's thread for the guest's time where the
+// process may set its priority back, else threads kept for guests). With
+// 32 interpreters on 2 cores, the thread that returns a call at its
+// deadline waits its turn like any other, and a thread that had run a lot
+// waits longest: fresh calls returned up to 105 ms after their deadline on
+// this VM, the trace showing the caller's thread runnable but not run.
+// Below the host, the host's threads come first: issue 7's workload held
+// its deadlines within 5-41 ms in every model (RATIONALE "Guests run below
+// the host"). The gap is small so that a call standing aside (below, nice
+// 19) stays far below the others: guests at nice 10 cost 8% of the
+// default model's throughput.
 //
 // The pool runs Size interpreters at once, and on a machine with fewer
 // cores they share them evenly: under an RL scoring load (32 running on 2
@@ -92,7 +91,7 @@ func newYielder(after time.Duration, maxAside int, log *slog.Logger) *yielder {
 	}
 	nice := min(host+guestsBelow, threadprio.Lowest)
 	return &yielder{after: after, maxAside: maxAside, log: log, running: map[*guestThread]struct{}{},
-		nice: nice, threads: threadprio.NewWorkers(nice, guestThreadIdle)}
+		nice: nice, threads: threadprio.NewWorkers(nice, host, guestThreadIdle)}
 }
 
 // close ends the guest threads once their guests have stopped.

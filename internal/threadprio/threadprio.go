@@ -27,8 +27,9 @@ type Thread struct {
 }
 
 // Pin locks the calling goroutine to its OS thread (runtime.LockOSThread)
-// and returns that thread. There is no Unpin: the goroutine ends pinned,
-// and Go then ends the thread too, so that no other goroutine ever runs at
+// and returns that thread. Undo it (runtime.UnlockOSThread) only once the
+// thread is back at the priority it had; otherwise end the goroutine
+// pinned, and Go ends the thread too, so that no other goroutine runs at
 // the priority the thread was given.
 func Pin() Thread {
 	runtime.LockOSThread()
