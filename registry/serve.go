@@ -17,13 +17,15 @@ import (
 // this host do, so that the next call skips the arrivals loop's hop.
 func (r *Registry) serve(run *localService) {
 	queue := driver.ServiceQueue(run.spec.Name)
-	r.serveQueue(run, queue, r.inbox.open(queue), true, false)
+	r.serveQueue(run, queue, r.inbox.open(queue), true, false, false)
 }
 
 // serveQueue is serve's loop; more says that a read may find requests
 // without a wake-up, hot that a read took some since the last wait on the
-// queue that took none.
-func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{}, more, hot bool) {
+// queue that took none, watched that the last read waited: requests sent
+// since may have rung no bell (driver.Backend.Arrivals), so the next read
+// waits again or is made at once.
+func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{}, more, hot, watched bool) {
 	backoff := time.Duration(0)
 	warned := false // log the start and the end of an outage, not each try
 	for {
@@ -31,7 +33,7 @@ func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{
 		if !more {
 			if hot && r.inbox.tryWait() {
 				wait = waitFor
-			} else {
+			} else if !watched {
 				select {
 				case <-wake:
 				case <-run.ctx.Done():
@@ -51,6 +53,7 @@ func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{
 		if wait > 0 {
 			r.inbox.endWait()
 		}
+		watched = wait > 0
 		if err != nil {
 			if run.ctx.Err() != nil {
 				break
@@ -99,7 +102,7 @@ func (r *Registry) serveQueue(run *localService, queue string, wake chan struct{
 			// and go on reading in a new one: handing the call to a fresh
 			// goroutine instead cost about 40 µs of round trip at
 			// concurrency 1 (RATIONALE.md).
-			go r.serveQueue(run, queue, wake, more, hot)
+			go r.serveQueue(run, queue, wake, more, hot, watched)
 			r.serveCall(run, reqs[last], true)
 			return
 		}

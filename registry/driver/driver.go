@@ -162,10 +162,15 @@ type Backend interface {
 	// sent to the queues of host (its services' queues and its control
 	// queue) and returns the names of the queues that got some, each
 	// once; none if the wait ended empty. A request is reported by a call
-	// that begins after it was sent, or by one under way then. Requests
-	// sent before the host's first call, or while a call failed, may not
-	// be: the host reads each queue once after its first call and after
-	// an error. One wait per host covers all its queues, whatever their
+	// that begins after it was sent, or by one under way then, unless its
+	// queue's reader will look anyway: a request sent after one that was
+	// reported and before the next Receive of its queue, or while a
+	// Receive with a wait on it is under way or was the last, need not be
+	// (so a reader whose last Receive waited, or took as many as it asked
+	// for, receives again before it relies on Arrivals). Requests sent
+	// before the host's first call, or while a call failed, may not be
+	// reported either: the host reads each queue once after its first
+	// call and after an error. One wait per host covers all its queues, whatever their
 	// number: a blocked read per queue cost miniredis work on every
 	// command and a connection each on a real Redis (RATIONALE.md).
 	Arrivals(ctx context.Context, host string) ([]string, error)

@@ -19,6 +19,9 @@ import (
 //	q:svc:NAME   stream of calls to a service (consumer group "g")
 //	q:host:ID    stream of control calls to a host (consumer group "g")
 //	bell:ID      stream of the queues of a host that got calls (group "g")
+//	rung:ID      hash   queue -> 1: the queues of host ID that a request
+//	             needs not ring bell:ID for: rung since the host last read
+//	             them, or watched by a read that waits ("" -> 1 keeps the key)
 //	reply:ID     stream of replies to one caller (expires after reply_ttl)
 //	events       pub/sub channel: "c:NAME" (changed), "r:GEN" (reset)
 //	blobs        hash   sha256 -> bytes (driver.DataStore: Wasm modules)
@@ -55,6 +58,7 @@ const (
 	queuePrefix = "q:"
 	replyPrefix = "reply:"
 	bellPrefix  = "bell:"
+	rungPrefix  = "rung:"
 	group       = "g" // the consumer group of every queue
 )
 
@@ -62,6 +66,7 @@ func (k keys) host(id string) string      { return k.prefix + hostPrefix + id }
 func (k keys) queue(queue string) string  { return k.prefix + queuePrefix + queue }
 func (k keys) reply(caller string) string { return k.prefix + replyPrefix + caller }
 func (k keys) bell(host string) string    { return k.prefix + bellPrefix + host }
+func (k keys) rung(host string) string    { return k.prefix + rungPrefix + host }
 func (k keys) events() string             { return k.prefix + keyEvents }
 func (k keys) blobs() string              { return k.prefix + keyBlobs }
 func (k keys) kv() string                 { return k.prefix + keyKV }
@@ -81,12 +86,16 @@ local function hostKey(id) return P..%[1]q..id end
 local function svcQueue(name) return P..%[2]q..name end
 local function hostQueue(id) return P..%[3]q..id end
 local function bellKey(id) return P..%[8]q..id end
+local function rungKey(id) return P..%[9]q..id end
 local function publish(msg) redis.call('PUBLISH', P..%[4]q, msg) end
 local function alive(id) return redis.call('EXISTS', hostKey(id)) == 1 end
 local function newQueue(q) redis.call('XGROUP', 'CREATE', q, %[5]q, '$', 'MKSTREAM') end
 
--- dropService removes a service: spec, owner, generation and queue.
+-- dropService removes a service: spec, owner, generation, queue and its
+-- mark in its owner's rung hash.
 local function dropService(name)
+  local owner = redis.call('HGET', OWNERS, name)
+  if owner then redis.call('HDEL', rungKey(owner), %[10]q..name) end
   redis.call('HDEL', SPECS, name); redis.call('HDEL', OWNERS, name); redis.call('HDEL', GENS, name)
   redis.call('DEL', svcQueue(name))
   publish('c:'..name)
@@ -108,7 +117,7 @@ end
 
 -- reap removes the hosts whose heartbeat expired (and the one leaving, if
 -- given) with everything of theirs: hosts entry, control queue, bell,
--- services.
+-- rung queues, services.
 -- Services whose owner is not live are dropped too, whichever host that was,
 -- even one already gone from HOSTS: such a spec would keep the namespace
 -- alive for good. The cost is one HGETALL of the owners and one EXISTS per
@@ -118,7 +127,7 @@ local function reap(leaving)
   for _, id in ipairs(redis.call('SMEMBERS', HOSTS)) do
     if not alive(id) then
       redis.call('SREM', HOSTS, id)
-      redis.call('DEL', hostQueue(id), bellKey(id))
+      redis.call('DEL', hostQueue(id), bellKey(id), rungKey(id))
     end
   end
   local n = 0
@@ -132,4 +141,4 @@ local function reap(leaving)
   tidy()
   return n
 end
-`, hostPrefix, queuePrefix+driver.ServiceQueue(""), queuePrefix+driver.HostQueue(""), keyEvents, group, keyBlobs, keyKV, bellPrefix)
+`, hostPrefix, queuePrefix+driver.ServiceQueue(""), queuePrefix+driver.HostQueue(""), keyEvents, group, keyBlobs, keyKV, bellPrefix, rungPrefix, driver.ServiceQueue(""))
