@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/sandhost/sandhost/internal/threadprio"
 	"github.com/sandhost/sandhost/sandbox"
 )
 
@@ -19,9 +18,9 @@ import (
 // execBounded is it.exec, returning when ctx ends even if the guest has
 // not stopped yet. Then it.stopping is set: it closes once the guest has
 // stopped, and until then nothing may use or close the interpreter (see
-// afterStop). The guest runs on a thread of y's, below the host's
-// priority, and yields the cores to shorter calls once it has run long,
-// and may then step aside (see yield.go).
+// afterStop). The guest goes below the host's priority once it has run a
+// while, yields the cores to shorter calls once it has run long, and may
+// then step aside (see yield.go).
 func (it *interp) execBounded(ctx context.Context, y *yielder, stepAside func() bool, code string, capBytes int, isolate bool) (harnessResult, error) {
 	type outcome struct {
 		out harnessResult
@@ -30,14 +29,13 @@ func (it *interp) execBounded(ctx context.Context, y *yielder, stepAside func() 
 	done := make(chan outcome, 1)
 	stopped := make(chan struct{})
 	g := &guestThread{stepAside: stepAside}
-	y.threads.Go(func(th threadprio.Thread) bool {
+	go func() {
 		defer close(stopped)
-		y.enter(g, th)
+		y.enter(g)
 		out, err := it.exec(ctx, code, capBytes, isolate)
-		keep := y.leave(g)
+		y.leave(g)
 		done <- outcome{out, err}
-		return keep
-	})
+	}()
 	select {
 	case o := <-done:
 		return o.out, o.err

@@ -271,7 +271,6 @@ func (p *Pool) Close() error {
 	for it := range p.spares {
 		it.close()
 	}
-	p.yield.close()
 	var err error
 	if p.snap != nil && p.snap.cow != nil {
 		err = p.snap.cow.Close()

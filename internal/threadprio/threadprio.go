@@ -1,7 +1,7 @@
-// Package threadprio runs goroutines on OS threads of their own and
-// changes those threads' scheduling priority (their nice value), for code
-// that must run below the rest of the process, or let one long
-// computation yield the cores to short ones. Linux only: there the nice
+// Package threadprio pins a goroutine to its OS thread and changes that
+// thread's scheduling priority (its nice value), for code that must run
+// below the rest of the process, or let one long computation yield the
+// cores to short ones. Linux only: there the nice
 // value is a per-thread attribute (setpriority(2)).
 package threadprio
 
@@ -27,10 +27,10 @@ type Thread struct {
 }
 
 // Pin locks the calling goroutine to its OS thread (runtime.LockOSThread)
-// and returns that thread. Undo it (runtime.UnlockOSThread) only once the
-// thread is back at the priority it had; otherwise end the goroutine
-// pinned, and Go ends the thread too, so that no other goroutine runs at
-// the priority the thread was given.
+// and returns that thread. Undo it with Unpin on the same goroutine, and
+// only while the thread has the priority it had; otherwise end the
+// goroutine pinned, and Go ends the thread too, so that no other goroutine
+// runs at the priority the thread was given.
 func Pin() Thread {
 	runtime.LockOSThread()
 	tid := unix.Gettid()
@@ -38,6 +38,10 @@ func Pin() Thread {
 	// pthread_getcpuclockid returns): ^tid<<3 | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED.
 	return Thread{tid: tid, clockID: int32(^tid<<3) | 4 | 2}
 }
+
+// Unpin undoes Pin; call it on the pinned goroutine, and only while the
+// thread has the priority it had before.
+func Unpin() { runtime.UnlockOSThread() }
 
 // ID is the thread's id (its tid).
 func (t Thread) ID() int { return t.tid }
