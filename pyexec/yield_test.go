@@ -2,8 +2,10 @@ package pyexec_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -158,9 +160,11 @@ func TestYieldingOff(t *testing.T) {
 	}
 }
 
-// A guest that has run a while runs below the host's priority, in every
-// state model, so that the host's threads (those returning calls at their
-// deadlines among them) come first; the host's own threads keep theirs.
+// When the cores are busy, a guest that has run a while runs below the
+// host's priority, in every state model, so that the host's threads (those
+// returning calls at their deadlines among them) come first; the host's
+// own threads keep theirs, and a guest's thread leaves that priority when
+// its call ends.
 func TestGuestsRunBelowTheHost(t *testing.T) {
 	host, err := threadprio.CurrentNice()
 	if err != nil {
@@ -169,40 +173,38 @@ func TestGuestsRunBelowTheHost(t *testing.T) {
 	if host+1 > threadprio.Lowest {
 		t.Fatalf("the test runs at nice %d: nothing is below it", host)
 	}
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "started")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := newPool(t, pyexec.Options{Size: 2, YieldAfter: -1, Mounts: []sandbox.Mount{{HostDir: dir, GuestPath: "/data"}}})
+	// One loop more than there are CPUs: the last to start finds the cores
+	// busy.
+	n := runtime.NumCPU() + 1
+	p := newPool(t, pyexec.Options{Size: n, YieldAfter: -1})
 	for _, model := range []struct {
 		name string
-		opt  pyexec.ExecOption
-	}{{"isolated", pyexec.WithTimeout(time.Minute)}, {"fresh", pyexec.Fresh()}, {"session", pyexec.InSession("s")}} {
+		opt  func(i int) pyexec.ExecOption
+	}{
+		{"isolated", func(int) pyexec.ExecOption { return pyexec.WithTimeout(time.Minute) }},
+		{"fresh", func(int) pyexec.ExecOption { return pyexec.Fresh() }},
+		{"session", func(i int) pyexec.ExecOption { return pyexec.InSession(fmt.Sprint("s", i)) }},
+	} {
 		cctx, cancel := context.WithCancel(ctx)
-		looped := make(chan struct{})
-		go func() {
-			defer close(looped)
-			p.Execute(cctx, "open('/data/started').read()\nwhile True: pass", model.opt, pyexec.WithTimeout(time.Minute))
-		}()
-		w, err := os.OpenFile(fifo, os.O_WRONLY, 0) // returns once the guest runs
-		if err != nil {
-			t.Fatal(err)
+		looped := make(chan struct{}, n)
+		for i := range n {
+			go func() {
+				defer func() { looped <- struct{}{} }()
+				p.Execute(cctx, "while True: pass", model.opt(i), pyexec.WithTimeout(time.Minute))
+			}()
 		}
-		w.Close()
-		pyexec.WaitFor(t, model.name+" guest's thread to go below the host", func() bool { return threadsAtNice(t, host+5) == 1 })
-		mine := 0
-		if n, err := threadprio.CurrentNice(); err == nil {
-			mine = n
-		}
+		pyexec.WaitFor(t, model.name+": a guest's thread to go below the host", func() bool { return threadsAtNice(t, host+5) >= 1 })
+		mine, _ := threadprio.CurrentNice()
 		cancel()
-		<-looped
+		for range n {
+			<-looped
+		}
 		if mine != host {
 			t.Errorf("%s: the caller's thread is at nice %d, the host's is %d", model.name, mine, host)
 		}
-		// Once the guest has stopped its thread is back at the host's
-		// priority, or has ended where it may not be set back.
-		pyexec.WaitFor(t, model.name+" guest's thread to leave the guests' priority", func() bool { return threadsAtNice(t, host+5) == 0 })
+		// Once the guests have stopped their threads are back at the
+		// host's priority, or have ended where they may not be set back.
+		pyexec.WaitFor(t, model.name+": the guests' threads to leave the guests' priority", func() bool { return threadsAtNice(t, host+5) == 0 })
 	}
 }
 
