@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sandhost/sandhost/internal/testredis"
 	"github.com/sandhost/sandhost/registry/driver"
 )
 
@@ -15,10 +14,7 @@ import (
 // second at concurrency 32 on redis-server. A read that does not wait
 // makes the next request ring again.
 func TestBellRingsOncePerRead(t *testing.T) {
-	for name, dsn := range map[string]func(*testing.T) string{
-		"embedded": func(*testing.T) string { return "embedded://" },
-		"redis":    func(t *testing.T) string { return testredis.Start(t).URL() },
-	} {
+	for name, dsn := range bothRedis {
 		t.Run(name, func(t *testing.T) { testBellRingsOncePerRead(t, dsn(t)) })
 	}
 }
