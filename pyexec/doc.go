@@ -17,9 +17,9 @@
 // from its slot for the next call until its deadline (at most Size at
 // once). A call's timeout counts from when it starts running (its wait
 // for a slot and an interpreter is Result.Queued). A guest that has run
-// 5 ms goes five nice levels below the host's threads (nice 5 for a host
-// at 0), so that the host returns calls at their deadlines and serves its
-// other work first however many guests run. So that each running interpreter
+// 5 ms while the cores are busy goes five nice levels below the host's
+// threads (nice 5 for a host at 0), so that the host returns calls at
+// their deadlines and serves its other work first however many guests run. So that each running interpreter
 // notices its deadline promptly, NewPool raises GOMAXPROCS to the CPUs
 // plus 1.5 times the guests that may run (twice Size) unless the
 // GOMAXPROCS environment variable is set. Result.Passed is the verdict to score
