@@ -13,11 +13,7 @@ import (
 // loaded machine disturbs less.
 func BenchmarkClone(b *testing.B) {
 	ctx := context.Background()
-	p, err := NewPool(ctx, Options{Size: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
+	p := startPool(b, Options{Size: 1})
 	var made, closed time.Duration
 	var ru0, ru1 syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
@@ -45,11 +41,7 @@ func BenchmarkClone(b *testing.B) {
 // reused), then its first call and a second one, each timed alone.
 func BenchmarkFirstCallOnNewClone(b *testing.B) {
 	ctx := context.Background()
-	p, err := NewPool(ctx, Options{Size: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer p.Close()
+	p := startPool(b, Options{Size: 1})
 	const code = "import math\nx = [math.sqrt(i) for i in range(100)]\nprint(sum(x))"
 	var made, first, second time.Duration
 	var kept []*interp

@@ -27,6 +27,18 @@ type heldResult struct {
 	err error
 }
 
+// startPool starts a pool with opts, closed when the test or benchmark
+// ends.
+func startPool(tb testing.TB, opts Options) *Pool {
+	tb.Helper()
+	p, err := NewPool(context.Background(), opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
 func newGatedPool(t *testing.T) *gatedPool {
 	t.Helper()
 	dir := t.TempDir()
@@ -220,11 +232,7 @@ func TestCallersContextBoundsTheWait(t *testing.T) {
 // not scored as the code's timeout.
 func TestWaitForAReplacementIsNotTheCodesTimeout(t *testing.T) {
 	ctx := context.Background()
-	p, err := NewPool(ctx, Options{Size: 1, Spares: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := startPool(t, Options{Size: 1, Spares: 0})
 	it, err := p.isolated.get(ctx) // as if it were being replaced
 	if err != nil {
 		t.Fatal(err)

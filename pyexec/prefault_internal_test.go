@@ -10,11 +10,7 @@ import (
 // first call does not fault them in one by one.
 func TestClonesStartWithTheLearntPagesCopied(t *testing.T) {
 	ctx := context.Background()
-	p, err := NewPool(ctx, Options{Size: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := startPool(t, Options{Size: 1})
 	if p.snap.cow == nil {
 		t.Skip("no copy-on-write snapshots on this system (no memfd)")
 	}
