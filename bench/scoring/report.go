@@ -155,3 +155,50 @@ func ms(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d ms", d.Milliseconds())
 }
+
+// DeadlinePromise is how late past its deadline issue 7 lets a timed-out
+// call return.
+const DeadlinePromise = 100 * time.Millisecond
+
+// Broken summarises reports of repeated runs, one line per mode in the
+// order first seen: how many runs missed a deadline by more than
+// DeadlinePromise or gave a wrong verdict, a spurious timeout or an
+// Execute error, and the spread of throughput and of the worst overshoot.
+func Broken(reports []Report) string {
+	var order []Mode
+	byMode := map[Mode][]Report{}
+	for _, r := range reports {
+		if _, ok := byMode[r.Mode]; !ok {
+			order = append(order, r.Mode)
+		}
+		byMode[r.Mode] = append(byMode[r.Mode], r)
+	}
+	var b strings.Builder
+	for _, m := range order {
+		var late, wrong, spurious, errs int
+		var rates []float64
+		var worst []time.Duration
+		for _, r := range byMode[m] {
+			if r.OvershootMax > DeadlinePromise {
+				late++
+			}
+			if r.Wrong > 0 {
+				wrong++
+			}
+			if r.SpuriousTimeouts > 0 {
+				spurious++
+			}
+			if r.ExecErrors > 0 {
+				errs++
+			}
+			rates = append(rates, r.PerSecond)
+			worst = append(worst, r.OvershootMax)
+		}
+		slices.Sort(rates)
+		slices.Sort(worst)
+		fmt.Fprintf(&b, "%s: %d runs; %d missed a deadline by more than %v, %d with wrong verdicts, %d with spurious timeouts, %d with Execute errors; samples/s %.1f / %.1f / %.1f (min / median / max); worst overshoot %s / %s (median / max)\n",
+			m, len(byMode[m]), late, DeadlinePromise, wrong, spurious, errs,
+			rates[0], rates[len(rates)/2], rates[len(rates)-1], ms(worst[len(worst)/2]), ms(worst[len(worst)-1]))
+	}
+	return b.String()
+}

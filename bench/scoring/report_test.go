@@ -64,3 +64,19 @@ func TestReportCounts(t *testing.T) {
 		t.Errorf("%v samples/s, want 8", r.PerSecond)
 	}
 }
+
+// Over repeated runs, a run counts as late only past the 100 ms promise,
+// and each mode's line counts its own runs.
+func TestBrokenCountsRunsPerMode(t *testing.T) {
+	got := Broken([]Report{
+		{Mode: ModeDefault, PerSecond: 130, OvershootMax: 40 * time.Millisecond},
+		{Mode: ModeFresh, PerSecond: 60, OvershootMax: 101 * time.Millisecond, Wrong: 1},
+		{Mode: ModeDefault, PerSecond: 110, OvershootMax: 300 * time.Millisecond, SpuriousTimeouts: 2},
+		{Mode: ModeDefault, PerSecond: 120, OvershootMax: 100 * time.Millisecond},
+	})
+	want := "default: 3 runs; 1 missed a deadline by more than 100ms, 0 with wrong verdicts, 1 with spurious timeouts, 0 with Execute errors; samples/s 110.0 / 120.0 / 130.0 (min / median / max); worst overshoot 100 ms / 300 ms (median / max)\n" +
+		"fresh: 1 runs; 1 missed a deadline by more than 100ms, 1 with wrong verdicts, 0 with spurious timeouts, 0 with Execute errors; samples/s 60.0 / 60.0 / 60.0 (min / median / max); worst overshoot 101 ms / 101 ms (median / max)\n"
+	if got != want {
+		t.Errorf("Broken =\n%s\nwant\n%s", got, want)
+	}
+}
