@@ -25,7 +25,9 @@ import (
 // running guests as there are CPUs: with fewer, nobody waits for a core,
 // and the pin cost a shared call 42 -> 46 us. The gap is small so that a call
 // standing aside (below, nice 19) stays far below the others: guests at
-// nice 10 cost 8% of the default model's throughput.
+// nice 10 cost 8% of the default model's throughput. While calls stand
+// aside the watch loop also starts the garbage collector's cycles, with
+// those calls raised to the guests' priority for each (collect.go).
 //
 // The pool runs Size interpreters at once, and on a machine with fewer
 // cores they share them evenly: under an RL scoring load (32 running on 2
@@ -73,10 +75,14 @@ type yielder struct {
 	host, nice int // nice values of the host's threads and of guests that ran lowerAfter
 	cpus       int // running guests beyond which a call that does not yield is pinned
 
-	mu      sync.Mutex
-	running map[*guestThread]struct{}
-	aside   int  // running calls that stepped aside
-	ticking bool // the watch loop runs
+	gc    *collector // when to start a collection (collect.go)
+	runGC func()     // runtime.GC; a test's stand-in
+
+	mu         sync.Mutex
+	running    map[*guestThread]struct{}
+	aside      int  // running calls that stepped aside
+	ticking    bool // the watch loop runs
+	collecting bool // a collection started by the watch loop runs; guests are at the host's priority until it ends
 }
 
 // guestThread is the thread one running guest is pinned to.
@@ -100,7 +106,7 @@ func newYielder(after time.Duration, maxAside int, log *slog.Logger) *yielder {
 		host = threadprio.Normal
 	}
 	return &yielder{after: after, maxAside: maxAside, log: log, running: map[*guestThread]struct{}{},
-		host: host, nice: min(host+guestsBelow, threadprio.Lowest), cpus: runtime.NumCPU()}
+		host: host, nice: min(host+guestsBelow, threadprio.Lowest), cpus: runtime.NumCPU(), gc: newCollector(), runGC: runtime.GC}
 }
 
 // yields says whether g's call may yield the cores and stand aside.
@@ -176,8 +182,17 @@ func (y *yielder) watch() {
 			y.mu.Unlock()
 			return
 		}
+		if y.collecting {
+			y.mu.Unlock()
+			continue
+		}
+		if y.collectionDue() {
+			y.collect()
+			y.mu.Unlock()
+			continue
+		}
 		for g := range y.running {
-			if g.late || g.stood || !g.pinned {
+			if g.late || !g.pinned {
 				continue
 			}
 			if !g.lowered && !g.demoted && now.Sub(g.began) >= lowerAfter {
@@ -205,11 +220,40 @@ func (y *yielder) watch() {
 				g.demoted = true
 			}
 			// Lowered, it may step aside (now, or once another has ended).
-			if y.aside < y.maxAside && g.stepAside() {
+			if !g.stood && y.aside < y.maxAside && g.stepAside() {
 				g.stood = true
 				y.aside++
 			}
 		}
 		y.mu.Unlock()
 	}
+}
+
+// collectionDue says, with y.mu held, whether a guest runs at the lowest
+// priority and a collection is due (collect.go).
+func (y *yielder) collectionDue() bool {
+	for g := range y.running {
+		if g.demoted {
+			return y.gc.due()
+		}
+	}
+	return false
+}
+
+// collect raises, with y.mu held, every running guest at the lowest
+// priority to the guests' and starts a collection; the watch loop lowers
+// them again once it has ended.
+func (y *yielder) collect() {
+	for g := range y.running {
+		if g.demoted && g.th.SetNice(y.nice) == nil {
+			g.demoted, g.lowered = false, true
+		}
+	}
+	y.collecting = true
+	go func() {
+		y.runGC()
+		y.mu.Lock()
+		y.collecting = false
+		y.mu.Unlock()
+	}()
 }

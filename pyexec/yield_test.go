@@ -6,12 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/sandhost/sandhost/internal/threadprio"
 	"github.com/sandhost/sandhost/pyexec"
@@ -193,7 +190,7 @@ func TestGuestsRunBelowTheHost(t *testing.T) {
 				p.Execute(cctx, "while True: pass", model.opt(i), pyexec.WithTimeout(time.Minute))
 			}()
 		}
-		pyexec.WaitFor(t, model.name+": a guest's thread to go below the host", func() bool { return threadsAtNice(t, host+5) >= 1 })
+		pyexec.WaitFor(t, model.name+": a guest's thread to go below the host", func() bool { return pyexec.ThreadsAtNice(t, host+5) >= 1 })
 		mine, _ := threadprio.CurrentNice()
 		cancel()
 		for range n {
@@ -204,33 +201,12 @@ func TestGuestsRunBelowTheHost(t *testing.T) {
 		}
 		// Once the guests have stopped their threads are back at the
 		// host's priority, or have ended where they may not be set back.
-		pyexec.WaitFor(t, model.name+": the guests' threads to leave the guests' priority", func() bool { return threadsAtNice(t, host+5) == 0 })
+		pyexec.WaitFor(t, model.name+": the guests' threads to leave the guests' priority", func() bool { return pyexec.ThreadsAtNice(t, host+5) == 0 })
 	}
 }
 
 // lowestPriorityThreads counts the process's threads at nice 19.
 func lowestPriorityThreads(t *testing.T) int {
 	t.Helper()
-	return threadsAtNice(t, threadprio.Lowest)
-}
-
-// threadsAtNice counts the process's threads at nice.
-func threadsAtNice(t *testing.T, nice int) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range ents {
-		tid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		// The raw syscall returns 20 - nice.
-		if raw, err := unix.Getpriority(unix.PRIO_PROCESS, tid); err == nil && 20-raw == nice {
-			n++
-		}
-	}
-	return n
+	return pyexec.ThreadsAtNice(t, threadprio.Lowest)
 }
