@@ -82,7 +82,7 @@ type yielder struct {
 	running    map[*guestThread]struct{}
 	aside      int  // running calls that stepped aside
 	ticking    bool // the watch loop runs
-	collecting bool // a collection started by the watch loop runs; guests are at the host's priority until it ends
+	collecting bool // a collection started by the watch loop runs; no guest is at the lowest priority until it ends
 }
 
 // guestThread is the thread one running guest is pinned to.
