@@ -42,12 +42,17 @@ func (c *call) mayStepAside(aside func()) {
 // ended; it says whether it did.
 func (c *call) stepAside() bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.aside == nil || c.over || c.stood {
+		c.mu.Unlock()
 		return false
 	}
 	c.stood = true
-	c.aside()
+	aside := c.aside
+	c.mu.Unlock()
+	// Outside the lock, which the call's end takes: freeing the slot is
+	// done once however often, and an interpreter of a call that stood
+	// aside is discarded when the call ends, whether before this or after.
+	aside()
 	return true
 }
 

@@ -10,82 +10,53 @@ import (
 // mark workers at the host's priority, and those with a guest's stack to
 // scan spin until it stops. Against them a guest at nice 19 got a core
 // rarely: under issue 7's workload the one collection of a run took
-// 0.26-1.3 s to mark, and one run in 15-30 returned timed-out calls up to
-// 572 ms late, its callers waiting for the mark to end. So while calls
-// stand aside at nice 19, the pool starts each collection itself, a little
-// before the runtime would, with those calls raised to the guests'
-// priority until it ends (yield.go): marks 87-523 ms, no run late by more
-// than 47 ms in 60 (RATIONALE "Collections start with the guests raised").
+// 0.26-1.3 s to mark, and when the mark outlasted the heap's runway the
+// goroutines that allocate, callers included, waited for it. So while the
+// collector marks, calls standing aside at nice 19 run at the guests'
+// priority (yield.go; RATIONALE "While the collector marks, nobody is at
+// nice 19"). Starting each collection from the pool instead, at 60% of the
+// heap's runway, needed the heap's metrics, which lag the runtime's own
+// and take a snapshot of every P's counters, spinning while a guest's
+// thread is mid-update: 97 ms once, in the watch loop.
 
-// collectAt is the share of the heap's runway (from the heap left live by
-// the last collection to the runtime's goal for the next) past which the
-// pool starts the next collection: the runtime starts it at 70% of the
-// runway at the earliest.
-const collectAt = 0.6
+// markWatch tells whether the garbage collector is marking, from the
+// runtime's metrics: each cycle stops the world twice, once to start the
+// mark and once to end it, and counts itself done at the second, so a
+// count of collector pauses above twice the cycles done is a mark under
+// way.
+type markWatch struct {
+	read func() markReading
+}
 
-// heapReading is what the collector reads of the runtime.
-type heapReading struct {
-	allocs uint64 // bytes allocated since the process started
-	goal   uint64 // heap size at which the runtime wants the next collection to end
-	live   uint64 // bytes the last collection left live
+// markReading is what markWatch reads of the runtime.
+type markReading struct {
 	cycles uint64 // collections completed
-	inUse  uint64 // bytes of the heap's objects, live or not yet swept
+	pauses uint64 // the collector's stop-the-world pauses, ended
 	ok     bool   // every metric was supported
 }
 
-// collector tells when a collection is due, from the heap's growth since
-// the last one.
-type collector struct {
-	read   func() heapReading
-	cycles uint64 // collections completed when last seen
-	since  uint64 // bytes allocated (about) when the last of them ended
-}
+func newMarkWatch() *markWatch { return &markWatch{read: newMarkReader()} }
 
-func newCollector() *collector {
-	c := &collector{read: newHeapReader()}
-	r := c.read()
-	c.cycles, c.since = r.cycles, r.allocs
-	return c
-}
-
-// newHeapReader returns a reader of the runtime's heap metrics that
-// allocates nothing per read.
-func newHeapReader() func() heapReading {
-	// In the order of heapReading's fields.
-	names := []string{"/gc/heap/allocs:bytes", "/gc/heap/goal:bytes", "/gc/heap/live:bytes", "/gc/cycles/total:gc-cycles", "/memory/classes/heap/objects:bytes"}
-	samples := make([]metrics.Sample, len(names))
-	for i, name := range names {
-		samples[i].Name = name
-	}
-	return func() heapReading {
+// newMarkReader returns a reader of the runtime's metrics that allocates
+// nothing per read once the first has sized the histogram.
+func newMarkReader() func() markReading {
+	samples := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/sched/pauses/total/gc:seconds"}}
+	return func() markReading {
 		metrics.Read(samples)
-		var v [5]uint64
-		for i, s := range samples {
-			if s.Value.Kind() != metrics.KindUint64 {
-				return heapReading{}
-			}
-			v[i] = s.Value.Uint64()
+		if samples[0].Value.Kind() != metrics.KindUint64 || samples[1].Value.Kind() != metrics.KindFloat64Histogram {
+			return markReading{}
 		}
-		return heapReading{allocs: v[0], goal: v[1], live: v[2], cycles: v[3], inUse: v[4], ok: true}
+		var pauses uint64
+		for _, n := range samples[1].Value.Float64Histogram().Counts {
+			pauses += n
+		}
+		return markReading{cycles: samples[0].Value.Uint64(), pauses: pauses, ok: true}
 	}
 }
 
-// due reports whether the heap has grown by collectAt of its runway since
-// the last collection ended. Never where the runtime's metrics are missing
-// or collection is off (the goal is then out of reach).
-func (c *collector) due() bool {
-	r := c.read()
-	if !r.ok {
-		return false
-	}
-	if r.cycles != c.cycles {
-		// Seen a while after it ended (the pool may have been idle): what
-		// the heap holds beyond what it left live was allocated since, or
-		// is not swept yet, which counts it early rather than late.
-		c.cycles, c.since = r.cycles, r.allocs-min(r.allocs, r.inUse-min(r.inUse, r.live))
-	}
-	if r.goal <= r.live {
-		return false
-	}
-	return float64(r.allocs-c.since) >= collectAt*float64(r.goal-r.live)
+// marking reports whether a collection is marking; false where the
+// runtime's metrics are missing.
+func (w *markWatch) marking() bool {
+	r := w.read()
+	return r.ok && r.pauses > 2*r.cycles
 }

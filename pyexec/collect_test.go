@@ -17,10 +17,10 @@ import (
 // ThreadsAtNice is threadsAtNice for the package's external tests.
 var ThreadsAtNice = threadsAtNice
 
-// While a collection the pool started runs, no guest is at the lowest
-// priority, so that the collector does not wait for it; it goes back once
-// the collection has ended.
-func TestGuestsAreRaisedForACollection(t *testing.T) {
+// While the garbage collector marks, no guest is at the lowest priority,
+// so that the collector does not wait for it; it goes back once the mark
+// has ended.
+func TestGuestsAreRaisedWhileTheCollectorMarks(t *testing.T) {
 	host, err := threadprio.CurrentNice()
 	if err != nil {
 		t.Fatal(err)
@@ -29,18 +29,13 @@ func TestGuestsAreRaisedForACollection(t *testing.T) {
 		t.Fatalf("the test runs at nice %d: the guests' priority is the lowest", host)
 	}
 	p := startPool(t, Options{Size: 1, YieldAfter: 20 * time.Millisecond})
-	var due atomic.Bool
-	started, release := make(chan struct{}), make(chan struct{})
-	p.yield.gc = &collector{read: func() heapReading {
-		if due.Load() {
-			return heapReading{allocs: 100, goal: 100, ok: true}
+	var marking atomic.Bool
+	p.yield.marks = &markWatch{read: func() markReading {
+		if marking.Load() {
+			return markReading{cycles: 4, pauses: 9, ok: true}
 		}
-		return heapReading{}
+		return markReading{cycles: 4, pauses: 8, ok: true}
 	}}
-	p.yield.runGC = func() {
-		close(started)
-		<-release
-	}
 	cctx, cancel := context.WithCancel(context.Background())
 	looped := make(chan Result, 1)
 	go func() {
@@ -48,13 +43,11 @@ func TestGuestsAreRaisedForACollection(t *testing.T) {
 		looped <- r
 	}()
 	waitFor(t, "the loop to go to the lowest priority", func() bool { return threadsAtNice(t, threadprio.Lowest) == 1 })
-	due.Store(true)
-	<-started
-	if low, guests := threadsAtNice(t, threadprio.Lowest), threadsAtNice(t, host+guestsBelow); low != 0 || guests != 1 {
-		t.Errorf("while the pool's collection runs: %d threads at the lowest priority, %d at the guests'; want 0 and 1", low, guests)
-	}
-	due.Store(false)
-	close(release)
+	marking.Store(true)
+	waitFor(t, "the loop to be raised to the guests' priority while the collector marks", func() bool {
+		return threadsAtNice(t, threadprio.Lowest) == 0 && threadsAtNice(t, host+guestsBelow) == 1
+	})
+	marking.Store(false)
 	waitFor(t, "the loop to go back to the lowest priority", func() bool { return threadsAtNice(t, threadprio.Lowest) == 1 })
 	cancel()
 	if r := <-looped; r.Passed {
@@ -62,50 +55,40 @@ func TestGuestsAreRaisedForACollection(t *testing.T) {
 	}
 }
 
-// A collection is due once the heap has grown by 60% of its runway since
-// the last one ended; a collection seen late counts what the heap holds
-// beyond the live bytes as grown since; never due while collection is off
-// or the metrics are missing.
-func TestCollectionDueAtSixtyPercentOfTheRunway(t *testing.T) {
-	reading := heapReading{allocs: 1000, goal: 200, live: 100, inUse: 100, cycles: 1, ok: true}
-	c := &collector{read: func() heapReading { return reading }, cycles: 1, since: 1000}
-	for _, step := range []struct {
-		allocs, cycles, inUse, goal uint64
-		ok, want                    bool
+// The collector marks when it has stopped the world once more than twice
+// per cycle done; not where the metrics are missing.
+func TestMarkingIsAnOddPause(t *testing.T) {
+	for _, c := range []struct {
+		r    markReading
+		want bool
 	}{
-		{allocs: 1059, cycles: 1, inUse: 159, goal: 200, ok: true, want: false},
-		{allocs: 1060, cycles: 1, inUse: 160, goal: 200, ok: true, want: true},
-		{allocs: 1100, cycles: 2, inUse: 100, goal: 200, ok: true, want: false}, // a collection just ended: counted from here
-		{allocs: 1159, cycles: 2, inUse: 159, goal: 200, ok: true, want: false},
-		{allocs: 1160, cycles: 2, inUse: 160, goal: 200, ok: true, want: true},
-		{allocs: 2000, cycles: 3, inUse: 150, goal: 200, ok: true, want: false}, // seen 50 bytes late
-		{allocs: 2010, cycles: 3, inUse: 160, goal: 200, ok: true, want: true},
-		{allocs: 5000, cycles: 3, inUse: 160, goal: 100, ok: true, want: false}, // no runway: collection off or at its limit
-		{allocs: 5000, cycles: 3, inUse: 160, goal: 200, ok: false, want: false},
+		{markReading{cycles: 3, pauses: 6, ok: true}, false},
+		{markReading{cycles: 3, pauses: 7, ok: true}, true},
+		{markReading{cycles: 0, pauses: 0, ok: true}, false},
+		{markReading{cycles: 0, pauses: 1, ok: false}, false},
 	} {
-		reading.allocs, reading.cycles, reading.inUse, reading.goal, reading.ok = step.allocs, step.cycles, step.inUse, step.goal, step.ok
-		if got := c.due(); got != step.want {
-			t.Errorf("due() at %d bytes allocated, %d in use, %d cycles, goal %d (metrics read: %v) = %v, want %v",
-				step.allocs, step.inUse, step.cycles, step.goal, step.ok, got, step.want)
+		w := &markWatch{read: func() markReading { return c.r }}
+		if got := w.marking(); got != c.want {
+			t.Errorf("marking() with %+v = %v, want %v", c.r, got, c.want)
 		}
 	}
 }
 
-// The runtime has the metrics the collector reads, and they move as the
-// heap does.
-func TestHeapReaderReadsTheRuntime(t *testing.T) {
-	read := newHeapReader()
+// The runtime has the metrics markWatch reads, and counts two of the
+// collector's pauses for each cycle: a cycle done leaves none over.
+func TestMarkReaderReadsTheRuntime(t *testing.T) {
+	read := newMarkReader()
 	before := read()
 	if !before.ok {
-		t.Fatal("the runtime lacks a heap metric the collector reads")
+		t.Fatal("the runtime lacks a metric markWatch reads")
 	}
 	runtime.GC()
 	after := read()
-	if after.cycles <= before.cycles {
-		t.Errorf("collections completed %d before runtime.GC, %d after", before.cycles, after.cycles)
+	if after.cycles <= before.cycles || after.pauses < before.pauses+2 {
+		t.Errorf("runtime.GC took the cycles done from %d to %d and the collector's pauses from %d to %d", before.cycles, after.cycles, before.pauses, after.pauses)
 	}
-	if after.goal <= after.live || after.allocs < before.allocs {
-		t.Errorf("after a collection: goal %d, live %d, allocated %d (before %d)", after.goal, after.live, after.allocs, before.allocs)
+	if after.pauses < 2*after.cycles || after.pauses > 2*after.cycles+1 {
+		t.Errorf("%d pauses for %d cycles: not two a cycle", after.pauses, after.cycles)
 	}
 }
 

@@ -20,9 +20,8 @@
 // 5 ms while the cores are busy goes five nice levels below the host's
 // threads (nice 5 for a host at 0), so that the host returns calls at
 // their deadlines and serves its other work first however many guests run.
-// While calls stand aside the pool starts the garbage collector's cycles
-// itself (runtime.GC, a little before the runtime would), with those calls
-// raised to the guests' priority for each, since a cycle waits for every
+// While the garbage collector marks, calls standing aside run at the
+// guests' priority, not the lowest, since the collector waits for every
 // guest's stack. So that each running interpreter
 // notices its deadline promptly, NewPool raises GOMAXPROCS to the CPUs
 // plus 1.5 times the guests that may run (twice Size) unless the
@@ -38,7 +37,7 @@
 // and the snapshot every interpreter is cloned from), clone.go (clones and
 // spares), admit.go (run slots: queued and running), yield.go (guests'
 // threads and their priority: long calls yield the cores and stand aside),
-// collect.go (when the pool starts a garbage collection), detach.go (a call returns at its
+// collect.go (whether the garbage collector marks), detach.go (a call returns at its
 // deadline), threads.go (GOMAXPROCS), queue.go (first come,
 // first served), shared.go (the pooled models: isolated and shared),
 // session.go and fresh.go,

@@ -25,9 +25,8 @@ import (
 // running guests as there are CPUs: with fewer, nobody waits for a core,
 // and the pin cost a shared call 42 -> 46 us. The gap is small so that a call
 // standing aside (below, nice 19) stays far below the others: guests at
-// nice 10 cost 8% of the default model's throughput. While calls stand
-// aside the watch loop also starts the garbage collector's cycles, with
-// those calls raised to the guests' priority for each (collect.go).
+// nice 10 cost 8% of the default model's throughput. While the garbage
+// collector marks, nobody is at nice 19 (collect.go).
 //
 // The pool runs Size interpreters at once, and on a machine with fewer
 // cores they share them evenly: under an RL scoring load (32 running on 2
@@ -75,14 +74,14 @@ type yielder struct {
 	host, nice int // nice values of the host's threads and of guests that ran lowerAfter
 	cpus       int // running guests beyond which a call that does not yield is pinned
 
-	gc    *collector // when to start a collection (collect.go)
-	runGC func()     // runtime.GC; a test's stand-in
+	marks *markWatch // whether the garbage collector marks (collect.go)
 
-	mu         sync.Mutex
-	running    map[*guestThread]struct{}
-	aside      int  // running calls that stepped aside
-	ticking    bool // the watch loop runs
-	collecting bool // a collection started by the watch loop runs; no guest is at the lowest priority until it ends
+	mu       sync.Mutex
+	running  map[*guestThread]struct{}
+	aside    int            // running calls that stepped aside
+	stepping []*guestThread // calls the watch loop is stepping aside this tick (kept to reuse)
+	ticking  bool           // the watch loop runs
+	inMark   bool           // the collector was marking at the last tick: no guest goes to the lowest priority
 }
 
 // guestThread is the thread one running guest is pinned to.
@@ -106,7 +105,7 @@ func newYielder(after time.Duration, maxAside int, log *slog.Logger) *yielder {
 		host = threadprio.Normal
 	}
 	return &yielder{after: after, maxAside: maxAside, log: log, running: map[*guestThread]struct{}{},
-		host: host, nice: min(host+guestsBelow, threadprio.Lowest), cpus: runtime.NumCPU(), gc: newCollector(), runGC: runtime.GC}
+		host: host, nice: min(host+guestsBelow, threadprio.Lowest), cpus: runtime.NumCPU(), marks: newMarkWatch()}
 }
 
 // yields says whether g's call may yield the cores and stand aside.
@@ -182,15 +181,7 @@ func (y *yielder) watch() {
 			y.mu.Unlock()
 			return
 		}
-		if y.collecting {
-			y.mu.Unlock()
-			continue
-		}
-		if y.collectionDue() {
-			y.collect()
-			y.mu.Unlock()
-			continue
-		}
+		y.watchMark()
 		for g := range y.running {
 			if g.late || !g.pinned {
 				continue
@@ -202,7 +193,7 @@ func (y *yielder) watch() {
 					g.lowered = true
 				}
 			}
-			if !y.yields(g) {
+			if !y.yields(g) || y.inMark {
 				continue
 			}
 			if !g.demoted {
@@ -219,41 +210,58 @@ func (y *yielder) watch() {
 				}
 				g.demoted = true
 			}
-			// Lowered, it may step aside (now, or once another has ended).
-			if !g.stood && y.aside < y.maxAside && g.stepAside() {
+			// Lowered, it may step aside (now, or once another has ended):
+			// its place is taken here, and given back below if it may not.
+			if !g.stood && y.aside < y.maxAside {
 				g.stood = true
 				y.aside++
+				y.stepping = append(y.stepping, g)
 			}
 		}
+		stepping := y.stepping
+		y.stepping = y.stepping[:0]
 		y.mu.Unlock()
-	}
-}
-
-// collectionDue says, with y.mu held, whether a guest runs at the lowest
-// priority and a collection is due (collect.go).
-func (y *yielder) collectionDue() bool {
-	for g := range y.running {
-		if g.demoted {
-			return y.gc.due()
+		// Outside the lock: stepping aside hands the run slot on and
+		// replaces the interpreter, which allocates and so may wait for
+		// the garbage collector, and every call's start and end waits for
+		// the lock (a trace showed them 100-220 ms behind it).
+		for _, g := range stepping {
+			if !g.stepAside() {
+				y.mu.Lock()
+				if _, ok := y.running[g]; ok { // else leave counted it out
+					g.stood = false
+					y.aside--
+				}
+				y.mu.Unlock()
+			}
 		}
 	}
-	return false
 }
 
-// collect raises, with y.mu held, every running guest at the lowest
-// priority to the guests' and starts a collection; the watch loop lowers
-// them again once it has ended.
-func (y *yielder) collect() {
+// watchMark raises, with y.mu held, the calls at the lowest priority to
+// the guests' while the garbage collector marks (collect.go); the watch
+// loop lowers them again after.
+func (y *yielder) watchMark() {
+	if !y.inMark && !y.anyDemoted() {
+		return
+	}
+	if y.inMark = y.marks.marking(); !y.inMark {
+		return
+	}
 	for g := range y.running {
 		if g.demoted && g.th.SetNice(y.nice) == nil {
 			g.demoted, g.lowered = false, true
 		}
 	}
-	y.collecting = true
-	go func() {
-		y.runGC()
-		y.mu.Lock()
-		y.collecting = false
-		y.mu.Unlock()
-	}()
+}
+
+// anyDemoted says, with y.mu held, whether a running guest is at the
+// lowest priority.
+func (y *yielder) anyDemoted() bool {
+	for g := range y.running {
+		if g.demoted {
+			return true
+		}
+	}
+	return false
 }
