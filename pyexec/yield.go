@@ -175,13 +175,16 @@ func (y *yielder) watch() {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for now := range tick.C {
+		// Read before taking the lock: the runtime's metrics have a lock
+		// of their own, which other readers of them may hold.
+		marking := y.marks.marking()
 		y.mu.Lock()
 		if len(y.running) == 0 {
 			y.ticking = false
 			y.mu.Unlock()
 			return
 		}
-		y.watchMark()
+		y.watchMark(marking)
 		for g := range y.running {
 			if g.late || !g.pinned {
 				continue
@@ -241,11 +244,8 @@ func (y *yielder) watch() {
 // watchMark raises, with y.mu held, the calls at the lowest priority to
 // the guests' while the garbage collector marks (collect.go); the watch
 // loop lowers them again after.
-func (y *yielder) watchMark() {
-	if !y.inMark && !y.anyDemoted() {
-		return
-	}
-	if y.inMark = y.marks.marking(); !y.inMark {
+func (y *yielder) watchMark(marking bool) {
+	if y.inMark = marking; !marking {
 		return
 	}
 	for g := range y.running {
@@ -253,15 +253,4 @@ func (y *yielder) watchMark() {
 			g.demoted, g.lowered = false, true
 		}
 	}
-}
-
-// anyDemoted says, with y.mu held, whether a running guest is at the
-// lowest priority.
-func (y *yielder) anyDemoted() bool {
-	for g := range y.running {
-		if g.demoted {
-			return true
-		}
-	}
-	return false
 }
