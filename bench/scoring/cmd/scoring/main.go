@@ -64,7 +64,7 @@ func main() {
 				log.Fatal(err)
 			}
 			fmt.Fprintf(os.Stderr, "%s: %.1f samples/s, %d spurious timeouts, %d of %d heavy timed out, %d wrong verdicts, %d Execute errors, deadlines overshot by %v at most; load average %s before, %s after\n",
-				m, rep.PerSecond, rep.SpuriousTimeouts, rep.Heavy, rep.HeavyTotal, rep.Wrong, rep.ExecErrors, rep.OvershootMax.Round(time.Millisecond), before, loadAverage())
+				m, rep.PerSecond, rep.SpuriousTimeouts, rep.Heavy, rep.HeavyTotal, rep.Wrong, rep.ExecErrors, rep.OvershootMax.Truncate(time.Millisecond), before, loadAverage())
 			for _, w := range rep.WrongSample {
 				fmt.Fprintf(os.Stderr, "  %s\n", w)
 			}
