@@ -76,12 +76,11 @@ type yielder struct {
 
 	marks *markWatch // whether the garbage collector marks (collect.go)
 
-	mu       sync.Mutex
-	running  map[*guestThread]struct{}
-	aside    int            // running calls that stepped aside
-	stepping []*guestThread // calls the watch loop is stepping aside this tick (kept to reuse)
-	ticking  bool           // the watch loop runs
-	inMark   bool           // the collector was marking at the last tick: no guest goes to the lowest priority
+	mu      sync.Mutex
+	running map[*guestThread]struct{}
+	aside   int  // running calls that stepped aside
+	ticking bool // the watch loop runs
+	inMark  bool // the collector was marking at the last tick: no guest goes to the lowest priority
 }
 
 // guestThread is the thread one running guest is pinned to.
@@ -174,7 +173,9 @@ func (y *yielder) watch() {
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	var stepping []*guestThread // calls stepping aside this tick (the array is reused)
 	for now := range tick.C {
+		stepping = stepping[:0]
 		// Read before taking the lock: the runtime's metrics have a lock
 		// of their own, which other readers of them may hold.
 		marking := y.marks.marking()
@@ -218,11 +219,9 @@ func (y *yielder) watch() {
 			if !g.stood && y.aside < y.maxAside {
 				g.stood = true
 				y.aside++
-				y.stepping = append(y.stepping, g)
+				stepping = append(stepping, g)
 			}
 		}
-		stepping := y.stepping
-		y.stepping = y.stepping[:0]
 		y.mu.Unlock()
 		// Outside the lock: stepping aside hands the run slot on and
 		// replaces the interpreter, which allocates and so may wait for
