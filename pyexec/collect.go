@@ -13,7 +13,7 @@ import (
 // 0.26-1.3 s to mark, and when the mark outlasted the heap's runway the
 // goroutines that allocate, callers included, waited for it. So while the
 // collector marks, calls standing aside at nice 19 run at the guests'
-// priority: marks 0.18-0.57 s, and no run of 60 late by more than 85 ms
+// priority: marks 0.18-0.57 s, and no run of 90 late by more than 85 ms
 // (yield.go; RATIONALE "While the collector marks, nobody is at nice 19").
 
 // markWatch tells whether the garbage collector is marking, from the
