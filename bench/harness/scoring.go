@@ -50,6 +50,7 @@ func runScoring(ctx context.Context, b *bench, s *ScenarioRun) error {
 			p50, p99 = append(p50, ms(rep.P50)), append(p99, ms(rep.P99))
 			// Counts add up over the repeats: a wrong verdict in any run shows.
 			counts["timeouts"] += rep.Timeouts
+			counts["late_timeouts"] += rep.Late // returned more than 100 ms past the deadline
 			counts["spurious_timeouts"] += rep.SpuriousTimeouts
 			counts["wrong_verdicts"] += rep.Wrong
 			counts["execute_errors"] += rep.ExecErrors

@@ -41,9 +41,12 @@ type Report struct {
 	// they returned (the promise is at most 100 ms).
 	Timeouts                   int
 	OvershootP50, OvershootMax time.Duration
-	ExecErrors                 int
-	ExecError                  string // the first
-	SuccessDisagrees           int    // TorchRL's Success flag != (verdict == pass)
+	// Late are the timed-out samples that returned more than
+	// DeadlinePromise after their deadline.
+	Late             int
+	ExecErrors       int
+	ExecError        string // the first
+	SuccessDisagrees int    // TorchRL's Success flag != (verdict == pass)
 	// Dead are the samples the TorchRL baseline answered from a process
 	// that had exited (see Outcome.Dead): fast, and failed whatever the
 	// answer.
@@ -70,6 +73,9 @@ func report(mode Mode, cfg Config, r run) Report {
 		if o.Got == Timeout {
 			rep.Timeouts++
 			over = append(over, o.Overshoot)
+			if o.Overshoot > DeadlinePromise {
+				rep.Late++
+			}
 		}
 		if o.Dead {
 			rep.Dead++

@@ -54,14 +54,27 @@ func TestReportCounts(t *testing.T) {
 	if r.Wrong != 2 || r.WrongByKind[KindLoop] != 1 || r.WrongByKind[KindRebind] != 1 {
 		t.Errorf("wrong %d %v, want loop 1 and rebind 1", r.Wrong, r.WrongByKind)
 	}
-	if r.ExecErrors != 1 || r.Timeouts != 2 || r.OvershootMax != 50*time.Millisecond {
-		t.Errorf("exec errors %d, timeouts %d, max overshoot %v; want 1, 2, 50ms", r.ExecErrors, r.Timeouts, r.OvershootMax)
+	if r.ExecErrors != 1 || r.Timeouts != 2 || r.OvershootMax != 50*time.Millisecond || r.Late != 0 {
+		t.Errorf("exec errors %d, timeouts %d, max overshoot %v, late %d; want 1, 2, 50ms, 0", r.ExecErrors, r.Timeouts, r.OvershootMax, r.Late)
 	}
 	if r.SuccessDisagrees != 1 {
 		t.Errorf("Success disagrees %d times, want 1 (the warning)", r.SuccessDisagrees)
 	}
 	if r.PerSecond != 8 {
 		t.Errorf("%v samples/s, want 8", r.PerSecond)
+	}
+}
+
+// A timed-out sample is late only past the 100 ms promise.
+func TestReportCountsLateTimeouts(t *testing.T) {
+	a := Answer{Problem: "p", Kind: KindLoop}
+	r := report(ModeDefault, DefaultConfig(), run{wall: time.Second, outcomes: []Outcome{
+		{Answer: a, Got: Timeout, Overshoot: 100 * time.Millisecond},
+		{Answer: a, Got: Timeout, Overshoot: 101 * time.Millisecond},
+		{Answer: a, Got: Timeout, Overshoot: 2 * time.Millisecond},
+	}})
+	if r.Late != 1 || r.OvershootMax != 101*time.Millisecond {
+		t.Errorf("late %d, max overshoot %v; want 1, 101ms", r.Late, r.OvershootMax)
 	}
 }
 
