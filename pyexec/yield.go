@@ -80,7 +80,6 @@ type yielder struct {
 	running map[*guestThread]struct{}
 	aside   int  // running calls that stepped aside
 	ticking bool // the watch loop runs
-	inMark  bool // the collector was marking at the last tick: no guest goes to the lowest priority
 }
 
 // guestThread is the thread one running guest is pinned to.
@@ -158,7 +157,15 @@ func (y *yielder) raise(g *guestThread) {
 	y.mu.Lock()
 	defer y.mu.Unlock()
 	g.late = true
-	if _, ok := y.running[g]; ok && g.demoted && g.th.SetNice(y.nice) == nil {
+	if _, ok := y.running[g]; ok {
+		y.undemote(g)
+	}
+}
+
+// undemote gives g's thread, with y.mu held, the guests' priority again if
+// it is at the lowest and may be raised.
+func (y *yielder) undemote(g *guestThread) {
+	if g.demoted && g.th.SetNice(y.nice) == nil {
 		g.demoted, g.lowered = false, true
 	}
 }
@@ -185,7 +192,13 @@ func (y *yielder) watch() {
 			y.mu.Unlock()
 			return
 		}
-		y.watchMark(marking)
+		if marking {
+			// Nobody at the lowest priority while the collector marks
+			// (collect.go); the loop below lowers them again after.
+			for g := range y.running {
+				y.undemote(g)
+			}
+		}
 		for g := range y.running {
 			if g.late || !g.pinned {
 				continue
@@ -197,7 +210,7 @@ func (y *yielder) watch() {
 					g.lowered = true
 				}
 			}
-			if !y.yields(g) || y.inMark {
+			if !y.yields(g) || marking {
 				continue
 			}
 			if !g.demoted {
@@ -236,20 +249,6 @@ func (y *yielder) watch() {
 				}
 				y.mu.Unlock()
 			}
-		}
-	}
-}
-
-// watchMark raises, with y.mu held, the calls at the lowest priority to
-// the guests' while the garbage collector marks (collect.go); the watch
-// loop lowers them again after.
-func (y *yielder) watchMark(marking bool) {
-	if y.inMark = marking; !marking {
-		return
-	}
-	for g := range y.running {
-		if g.demoted && g.th.SetNice(y.nice) == nil {
-			g.demoted, g.lowered = false, true
 		}
 	}
 }
