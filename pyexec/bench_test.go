@@ -304,3 +304,47 @@ func BenchmarkStateModels(b *testing.B) {
 		})
 	}
 }
+
+// sessionCode is a step of an environment with state: it reads what the
+// previous step left.
+const sessionCode = "n = globals().get('n', 0) + 1"
+
+// BenchmarkSession is a call in a session, and pydantic Monty's metric: a
+// new interpreter and 10 calls in it (a new session, its calls, its reset),
+// beside a new persistent native python3 doing the same.
+func BenchmarkSession(b *testing.B) {
+	b.Run("call", func(b *testing.B) {
+		p := newPool(b, pyexec.Options{Size: 1, Timeout: time.Minute})
+		for b.Loop() {
+			if r, err := p.Execute(ctx, sessionCode, pyexec.InSession("s")); err != nil || !r.Passed {
+				b.Fatal(r, err)
+			}
+		}
+	})
+	b.Run("new+10", func(b *testing.B) {
+		p := newPool(b, pyexec.Options{Size: 1, Timeout: time.Minute})
+		i := 0
+		for b.Loop() {
+			i++
+			id := "s" + strconv.Itoa(i)
+			for range 10 {
+				if r, err := p.Execute(ctx, sessionCode, pyexec.InSession(id)); err != nil || !r.Passed {
+					b.Fatal(r, err)
+				}
+			}
+			p.ResetSession(id)
+		}
+	})
+	b.Run("new+10/native-persistent", func(b *testing.B) {
+		for b.Loop() {
+			n := startNative(b, nativeLoop)
+			for range 10 {
+				if err := n.exec(sessionCode); err != nil {
+					b.Fatal(err)
+				}
+			}
+			n.in.Close()
+			n.cmd.Wait()
+		}
+	})
+}

@@ -94,6 +94,11 @@ func (p *Pool) addSpare(it *interp) {
 	}
 }
 
+// Spares is the number of clean interpreters ready now (at most
+// Options.Spares): a new session or fresh call takes one without waiting
+// for a clone.
+func (p *Pool) Spares() int { return len(p.spares) }
+
 // spare returns an interpreter nobody has used: one kept ready if there is
 // one (and its successor is cloned in the background), else a clone made
 // now.

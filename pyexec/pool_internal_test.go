@@ -127,7 +127,7 @@ func TestSparesAreKeptReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	ready := func() bool { return len(p.spares) == 3 }
+	ready := func() bool { return p.Spares() == 3 }
 	waitFor(t, "3 spares", ready)
 	for _, opt := range []ExecOption{Fresh(), InSession("s")} {
 		if r, _ := p.Execute(context.Background(), "print(1)", opt); !r.Success {

@@ -71,8 +71,9 @@ type yielder struct {
 	after      time.Duration // CPU time before a call yields; <= 0: never
 	maxAside   int
 	log        *slog.Logger
-	host, nice int // nice values of the host's threads and of guests that ran lowerAfter
-	cpus       int // running guests beyond which a call that does not yield is pinned
+	host, nice int  // nice values of the host's threads and of guests that ran lowerAfter
+	cpus       int  // running guests beyond which a call that does not yield is pinned
+	inline     bool // whether a guest that would not be pinned may run on its caller's goroutine (enterInline)
 
 	marks *markWatch // whether the garbage collector marks (collect.go)
 
@@ -96,13 +97,15 @@ type guestThread struct {
 	late    bool          // past its deadline: left alone
 }
 
-func newYielder(after time.Duration, maxAside int, log *slog.Logger) *yielder {
+// newYielder makes the pool's yielder; inline: every host function its
+// guests can reach returns by the call's deadline (see enterInline).
+func newYielder(after time.Duration, maxAside int, inline bool, log *slog.Logger) *yielder {
 	host, err := threadprio.CurrentNice()
 	if err != nil {
 		log.Warn("pyexec: cannot read the host's priority; taking it as normal", "err", err)
 		host = threadprio.Normal
 	}
-	return &yielder{after: after, maxAside: maxAside, log: log, running: map[*guestThread]struct{}{},
+	return &yielder{after: after, maxAside: maxAside, inline: inline, log: log, running: map[*guestThread]struct{}{},
 		host: host, nice: min(host+guestsBelow, threadprio.Lowest), cpus: runtime.NumCPU(), marks: newMarkWatch()}
 }
 
@@ -124,6 +127,33 @@ func (y *yielder) enter(g *guestThread) {
 	}
 	y.mu.Lock()
 	defer y.mu.Unlock()
+	y.watchLocked(g)
+}
+
+// enterInline watches g, like enter, if its guest would not be pinned
+// there: its call does not yield and fewer guests than CPUs run. Such a
+// guest is never lowered, so it keeps the host's priority and notices its
+// deadline as soon as a caller waiting for it would run to return; it then
+// runs on the calling goroutine (see execBounded). Not where the guests
+// can reach host directories of the user's (Options.Mounts): opening a
+// FIFO there blocks in the host, past any deadline. False: nothing is done.
+func (y *yielder) enterInline(g *guestThread) bool {
+	if !y.inline || y.yields(g) {
+		return false
+	}
+	y.mu.Lock()
+	defer y.mu.Unlock()
+	if len(y.running) >= y.cpus {
+		return false
+	}
+	g.began = time.Now()
+	y.watchLocked(g)
+	return true
+}
+
+// watchLocked adds g to the running guests, with y.mu held, and starts the
+// watch loop if it is not running.
+func (y *yielder) watchLocked(g *guestThread) {
 	y.running[g] = struct{}{}
 	if !y.ticking {
 		y.ticking = true

@@ -31,8 +31,10 @@ func capped(n, calls int, wall, budget time.Duration) int {
 
 // sequential runs op n times, one after the other (fewer when n would
 // take longer than budget), after a few untimed calls that warm
-// connections and caches, and returns each call's time.
-func sequential(ctx context.Context, n int, budget time.Duration, fn op) ([]time.Duration, error) {
+// connections and caches, and returns each call's time. ready, if not
+// nil, runs untimed before each timed call (to wait for the subject to be
+// ready for it).
+func sequential(ctx context.Context, n int, budget time.Duration, ready, fn op) ([]time.Duration, error) {
 	warm := min(n/10+1, 20)
 	t0 := time.Now()
 	for range warm {
@@ -43,6 +45,11 @@ func sequential(ctx context.Context, n int, budget time.Duration, fn op) ([]time
 	n = capped(n, warm, time.Since(t0), budget)
 	lat := make([]time.Duration, n)
 	for i := range n {
+		if ready != nil {
+			if err := ready(ctx); err != nil {
+				return nil, err
+			}
+		}
 		t0 := time.Now()
 		if err := fn(ctx); err != nil {
 			return nil, err
@@ -101,9 +108,14 @@ func spread(ctx context.Context, n, c int, fn op, lat []time.Duration) error {
 // (at most its run budget each): each run's median, p50 and p99 over
 // every call, in ms.
 func (b *bench) latency(ctx context.Context, f Figure, n int, fn op) (*Figure, error) {
+	return b.latencyWhenReady(ctx, f, n, nil, fn)
+}
+
+// latencyWhenReady is latency with ready run untimed before each call.
+func (b *bench) latencyWhenReady(ctx context.Context, f Figure, n int, ready, fn op) (*Figure, error) {
 	var all []time.Duration
 	for range b.sz.repeats {
-		lat, err := sequential(ctx, n, b.sz.runBudget, fn)
+		lat, err := sequential(ctx, n, b.sz.runBudget, ready, fn)
 		if err != nil {
 			return nil, err
 		}
