@@ -157,7 +157,9 @@ def _run(src, cap):
 # changes inside objects (a class's attributes, a cache's contents).
 import builtins as _builtins, gc as _gc, warnings as _warnings, decimal as _decimal
 _ModuleType = type(sys)
-_base = []  # [modules, settings], filled by the first isolated call
+_base = []  # [modules, settings, sys's entry of modules], filled by the first isolated call
+import _sandhost_watch as _watch
+del sys.modules['_sandhost_watch']  # the harness's alone
 
 def _modules():
     mods = []
@@ -194,11 +196,21 @@ def _change():
         _reseed()
         _base.append(_modules())
         _base.append(_settings())
+        _base.append([x for x in _base[0] if x[1] is sys])
+        # Every module's dict but sys's (whose streams each call swaps) is
+        # watched, and sys.modules too (sandhost_embed.c): a call that
+        # changed none of them needs no comparing of their names.
+        for name, m, d, n, vals in _base[0]:
+            if d is not None and m is not sys:
+                _watch.watch(d)
+        _watch.changed()
         return None
-    mods, settings = _base
+    mods, settings, sys_only = _base
     cur = sys.modules
     if len(cur) != len(mods) + 1:  # + __main__
         return 'sys.modules: %r' % (set(cur) ^ {x[0] for x in mods} - {'__main__'})
+    if not _watch.changed():
+        mods = sys_only
     for name, m, d, n, vals in mods:
         if cur.get(name) is not m:
             return 'sys.modules'
