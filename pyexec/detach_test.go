@@ -18,12 +18,8 @@ import (
 // slot stays taken until the guest has stopped, so Size still bounds what
 // runs.
 func TestCallReturnsAtItsDeadlineBeforeItsGuestStops(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := newPool(t, pyexec.Options{Size: 1, Mounts: []sandbox.Mount{{HostDir: dir, GuestPath: "/data"}}})
+	fifo, mount := fifoMount(t)
+	p := newPool(t, pyexec.Options{Size: 1, Mounts: []sandbox.Mount{mount}})
 	ctx := context.Background()
 	first := make(chan pyexec.Result, 1)
 	go func() {
@@ -64,12 +60,8 @@ func TestCallReturnsAtItsDeadlineBeforeItsGuestStops(t *testing.T) {
 // have room, except in a pool with mounts of the user's: there a guest can
 // block in the host, and the call must still return at its deadline.
 func TestCallsThatDoNotYieldReturnAtTheirDeadlineFromAMount(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := newPool(t, pyexec.Options{Size: 2, Mounts: []sandbox.Mount{{HostDir: dir, GuestPath: "/data"}}})
+	fifo, mount := fifoMount(t)
+	p := newPool(t, pyexec.Options{Size: 2, Mounts: []sandbox.Mount{mount}})
 	defer func() { // unblock the guests, so that the pool can close
 		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
 			w.Close()
@@ -111,4 +103,16 @@ func TestCallOnTheCallersGoroutineStopsAtItsDeadline(t *testing.T) {
 			t.Fatalf("%s: returned %v after its start, its timeout 300ms", code, took)
 		}
 	}
+}
+
+// fifoMount makes a FIFO, fifo, in a directory mounted at /data: opening
+// /data/fifo blocks a guest in the host until someone opens it to write.
+func fifoMount(t *testing.T) (fifo string, m sandbox.Mount) {
+	t.Helper()
+	dir := t.TempDir()
+	fifo = filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return fifo, sandbox.Mount{HostDir: dir, GuestPath: "/data"}
 }
