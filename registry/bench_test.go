@@ -2,9 +2,11 @@ package registry_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/sandhost/sandhost/internal/testredis"
 	"github.com/sandhost/sandhost/registry"
 )
 
@@ -52,5 +54,43 @@ func BenchmarkGetCached(b *testing.B) {
 		if _, err := r.Get(ctx, "v"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkList is List of a namespace of 10,000 services, from a host
+// that owns none of them (so no local shortcut), on each store.
+func BenchmarkList(b *testing.B) {
+	const n = 10000
+	srv := testredis.Start(b)
+	for _, dsn := range []string{"memory://bench-list", "embedded://", srv.URL()} {
+		b.Run(strings.SplitN(dsn, ":", 2)[0], func(b *testing.B) {
+			owner, err := registry.Open(ctx, dsn, registry.WithNamespace("bench-list"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer owner.Close()
+			noop := registry.ServiceFunc(func(context.Context, string, []byte) ([]byte, error) { return nil, nil })
+			for i := range n {
+				if _, err := owner.RegisterService(ctx, "svc-"+strconv.Itoa(i), noop); err != nil {
+					b.Fatal(err)
+				}
+			}
+			addr := owner.Addr()
+			if addr == "" { // memory: the store is the process's, by name
+				addr = dsn
+			}
+			lister, err := registry.Open(ctx, addr, registry.WithNamespace("bench-list"), registry.ClientOnly())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer lister.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				names, err := lister.List(ctx)
+				if err != nil || len(names) != n {
+					b.Fatalf("List: %d names, %v", len(names), err)
+				}
+			}
+		})
 	}
 }

@@ -29,7 +29,7 @@ func (r *Registry) Get(ctx context.Context, name string) (*Handle, error) {
 		if lerr != nil {
 			return nil, fmt.Errorf("%w: service %q in namespace %q", ErrNotFound, name, r.ns)
 		}
-		return nil, fmt.Errorf("%w: service %q in namespace %q; available services: %v", ErrNotFound, name, r.ns, names)
+		return nil, fmt.Errorf("%w: service %q in namespace %q; available services: %s", ErrNotFound, name, r.ns, shortList(names))
 	}
 	if err != nil {
 		return nil, err
@@ -82,4 +82,17 @@ func (r *Registry) watch(events <-chan driver.Event, live chan struct{}) {
 			r.stopOlder(ev.Name)
 		}
 	}
+}
+
+// shownNames is how many names a not-found error lists: enough to spot a
+// typo, not a message of every service in a large namespace.
+const shownNames = 20
+
+// shortList formats sorted names for an error, the first shownNames and
+// how many more there are.
+func shortList(names []string) string {
+	if len(names) <= shownNames {
+		return fmt.Sprint(names)
+	}
+	return fmt.Sprintf("%v and %d more", names[:shownNames], len(names)-shownNames)
 }

@@ -2,19 +2,20 @@ package registry
 
 import (
 	"context"
+	"slices"
 	"sort"
 )
 
 // List returns the names of the live services, sorted.
 func (r *Registry) List(ctx context.Context) ([]string, error) {
-	specs, err := r.Specs(ctx)
+	if err := r.checkOpen(); err != nil {
+		return nil, err
+	}
+	names, err := r.be.Names(ctx)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(specs))
-	for i, s := range specs {
-		names[i] = s.Name
-	}
+	slices.Sort(names)
 	return names, nil
 }
 

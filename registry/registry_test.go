@@ -170,6 +170,27 @@ func TestGetAndMissing(t *testing.T) {
 	})
 }
 
+// In a large namespace the not-found message names the first services and
+// counts the rest instead of listing thousands.
+func TestMissingInLargeNamespace(t *testing.T) {
+	r, err := registry.Open(ctx, "memory://large-missing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i := range 100 {
+		mustRegister(t, r, fmt.Sprintf("svc-%03d", i), "value")
+	}
+	_, err = r.Get(ctx, "nope")
+	if !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("Get(missing): err = %v, want ErrNotFound", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "svc-000") || strings.Contains(msg, "svc-099") || !strings.HasSuffix(msg, "and 80 more") {
+		t.Fatalf("not-found message %q: want the first 20 names and \"and 80 more\"", msg)
+	}
+}
+
 func TestContainsAndListSorted(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		r := e.open()

@@ -136,6 +136,9 @@ type Backend interface {
 	Lookup(ctx context.Context, name string) (Spec, error)
 	// List returns all live specs, in no particular order.
 	List(ctx context.Context) ([]Spec, error)
+	// Names returns the names of all live services, in no particular
+	// order: List without fetching and decoding the specs.
+	Names(ctx context.Context) ([]string, error)
 	// Reset removes every service and queue of the namespace, starts a new
 	// generation, publishes a Cleared event and returns the generation.
 	Reset(ctx context.Context) (gen string, err error)

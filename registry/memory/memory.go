@@ -185,6 +185,19 @@ func (b *backend) Lookup(_ context.Context, name string) (driver.Spec, error) {
 	return sp, nil
 }
 
+func (b *backend) Names(_ context.Context) ([]string, error) {
+	s := b.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.specs))
+	for name, sp := range s.specs {
+		if s.aliveLocked(sp.Owner) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
 func (b *backend) List(_ context.Context) ([]driver.Spec, error) {
 	s := b.s
 	s.mu.Lock()

@@ -59,6 +59,12 @@ type backend struct {
 	replyKey string
 	replyTTL time.Duration
 
+	// beatMu orders beats; beats counts them and beaten holds the names
+	// the last successful one sent (their queues' expiry has been set).
+	beatMu sync.Mutex
+	beats  uint64
+	beaten map[string]struct{}
+
 	mu       sync.Mutex
 	pending  map[string]*pendingCall
 	readerOn bool

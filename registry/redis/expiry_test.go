@@ -55,27 +55,37 @@ func TestDeadNamespaceExpiresUnwatched(t *testing.T) {
 	}
 }
 
-// The last host of a namespace without services dies: the next List, by
-// any client, removes its keys (it used to look only at services' owners).
+// The last host of a namespace without services dies: the next List (or
+// Names), by any client, removes its keys (it used to look only at
+// services' owners).
 func TestListReapsDeadHostsOfEmptyNamespace(t *testing.T) {
 	rs := testredis.Start(t)
 	ctx := context.Background()
-	be, err := Driver{}.Open(ctx, rs.URL(), "nosvc")
-	if err != nil {
-		t.Fatal(err)
+	lists := map[string]func(driver.Backend) error{
+		"List":  func(be driver.Backend) error { _, err := be.List(ctx); return err },
+		"Names": func(be driver.Backend) error { _, err := be.Names(ctx); return err },
 	}
-	defer be.Close()
-	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, 100*time.Millisecond, nil); err != nil {
-		t.Fatal(err)
-	}
-	hostKey := keysOf("nosvc").host("h")
-	for rs.Client().Exists(ctx, hostKey).Val() == 1 {
-		time.Sleep(20 * time.Millisecond) // polling Redis for the heartbeat's expiry
-	}
-	if _, err := be.List(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if left := rs.Keys("nosvc"); len(left) > 0 {
-		t.Fatalf("keys left after List noticed the dead host: %v", left)
+	for name, list := range lists {
+		t.Run(name, func(t *testing.T) {
+			ns := "nosvc-" + name
+			be, err := Driver{}.Open(ctx, rs.URL(), ns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer be.Close()
+			if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, 100*time.Millisecond, nil); err != nil {
+				t.Fatal(err)
+			}
+			hostKey := keysOf(ns).host("h")
+			for rs.Client().Exists(ctx, hostKey).Val() == 1 {
+				time.Sleep(20 * time.Millisecond) // polling Redis for the heartbeat's expiry
+			}
+			if err := list(be); err != nil {
+				t.Fatal(err)
+			}
+			if left := rs.Keys(ns); len(left) > 0 {
+				t.Fatalf("keys left after %s noticed the dead host: %v", name, left)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -19,17 +20,102 @@ func (b *backend) Beat(ctx context.Context, h driver.HostInfo, ttl time.Duration
 	if err != nil {
 		return nil, err
 	}
+	b.beatMu.Lock()
+	defer b.beatMu.Unlock()
+	turn := b.beats % queueRefreshBeats
+	b.beats++
+	seen := make(map[string]struct{}, len(owned))
 	args := []any{h.ID, info, ttl.Milliseconds()}
 	for _, sp := range owned {
+		_, before := b.beaten[sp.Name]
+		refresh := "0"
+		if !before || refreshTurn(sp.Name) == turn {
+			refresh = "1"
+		}
+		args = append(args, sp.Name, sp.Generation, refresh)
+		seen[sp.Name] = struct{}{}
+	}
+	res, err := b.run(ctx, b.live, beatScript, []string{b.keys.host(h.ID), b.keys.queue(driver.HostQueue(h.ID))}, args...).Slice()
+	if err != nil {
+		return nil, fmt.Errorf("redis: heartbeat: %w", err)
+	}
+	stop, lost, err := twoLists(res)
+	if err != nil {
+		return nil, fmt.Errorf("redis: heartbeat: %w", err)
+	}
+	b.beaten = seen
+	if len(lost) == 0 {
+		return stop, nil
+	}
+	more, err := b.restore(ctx, h.ID, ttl, owned, lost)
+	if err != nil {
+		return nil, err
+	}
+	return append(stop, more...), nil
+}
+
+// queueRefreshBeats: a service's queue has its expiry (namespaceTTLs TTLs)
+// pushed back on the first beat that sends it and then on one beat in this
+// many, chosen by its name, so that at most three beats a TTL, every queue is
+// renewed at least three times within its expiry while a beat of many
+// services touches a tenth of their queues, not all.
+const queueRefreshBeats = namespaceTTLs
+
+// beatChunk is how many owners a beat reads per HMGET: Lua's unpack has a
+// stack limit (8,000 in Redis).
+const beatChunk = 1000
+
+// refreshTurn is the beat, modulo queueRefreshBeats, on which name's queue
+// has its expiry pushed back.
+func refreshTurn(name string) uint64 {
+	f := fnv.New32a()
+	f.Write([]byte(name))
+	return uint64(f.Sum32()) % queueRefreshBeats
+}
+
+// twoLists reads a script's reply of two lists of names.
+func twoLists(res []any) (a, b []string, err error) {
+	if len(res) != 2 {
+		return nil, nil, fmt.Errorf("unexpected reply %v", res)
+	}
+	lists := [2][]string{}
+	for i, r := range res {
+		items, ok := r.([]any)
+		if !ok {
+			return nil, nil, fmt.Errorf("unexpected reply %v", res)
+		}
+		for _, it := range items {
+			s, ok := it.(string)
+			if !ok {
+				return nil, nil, fmt.Errorf("unexpected reply %v", res)
+			}
+			lists[i] = append(lists[i], s)
+		}
+	}
+	return lists[0], lists[1], nil
+}
+
+// restore puts back the specs of owned services named in lost, which the
+// store no longer holds, and returns those the host must stop.
+func (b *backend) restore(ctx context.Context, id string, ttl time.Duration, owned []driver.Spec, lost []string) ([]string, error) {
+	want := make(map[string]bool, len(lost))
+	for _, name := range lost {
+		want[name] = true
+	}
+	args := []any{id, ttl.Milliseconds()}
+	for _, sp := range owned {
+		if !want[sp.Name] {
+			continue
+		}
 		js, err := json.Marshal(sp)
 		if err != nil {
 			return nil, err
 		}
 		args = append(args, sp.Name, sp.Generation, js)
 	}
-	stop, err := b.run(ctx, b.live, beatScript, []string{b.keys.host(h.ID), b.keys.queue(driver.HostQueue(h.ID))}, args...).StringSlice()
+	stop, err := b.run(ctx, b.live, restoreScript, nil, args...).StringSlice()
 	if err != nil && !errors.Is(err, goredis.Nil) {
-		return nil, fmt.Errorf("redis: heartbeat: %w", err)
+		return nil, fmt.Errorf("redis: heartbeat: put back %d services: %w", len(lost), err)
 	}
 	return stop, nil
 }

@@ -50,17 +50,31 @@ if not alive(o) then reap(); return false end
 return redis.call('HGET', SPECS, ARGV[2])
 `)
 
-// list: returns the specs of live services; dead hosts are reaped.
+// list: ARGV +what. Returns the specs of live services (what = "specs") or
+// only their names (what = "names"); dead hosts are reaped.
 var listScript = script(`
+local names = ARGV[2] == 'names'
 local out = {}
 local owners = redis.call('HGETALL', OWNERS)
+local specs = {}
+if not names then
+  -- One HGETALL rather than an HGET per service: a call from a script
+  -- costs far more than its reply (the embedded Redis sets up a
+  -- connection's buffers for each).
+  local all = redis.call('HGETALL', SPECS)
+  for i = 1, #all, 2 do specs[all[i]] = all[i+1] end
+end
 local live, dead = {}, false
 for i = 1, #owners, 2 do
   local o = owners[i+1]
   if live[o] == nil then live[o] = alive(o) end
   if live[o] then
-    local s = redis.call('HGET', SPECS, owners[i])
-    if s then out[#out+1] = s end
+    if names then
+      out[#out+1] = owners[i]
+    else
+      local s = specs[owners[i]]
+      if s then out[#out+1] = s end
+    end
   else
     dead = true
   end
@@ -83,12 +97,16 @@ return 1
 `)
 
 // beat: KEYS +hostkey hostqueue; ARGV +id info ttlms, then triples name gen
-// spec for the services the host runs. Refreshes the heartbeat, puts back
-// what the store lost (the control queue and the bell too), and returns the
-// names the host must stop. Every key
-// of the namespace a host keeps alive expires namespaceTTLs heartbeat TTLs
-// after the last beat, so a namespace whose hosts all died holds no key
-// even when no one ever looks at it again.
+// refresh for the services the host runs (refresh "1": push back the
+// expiry of its queue). Refreshes the heartbeat, recreates the control
+// queue and the bell if the store lost them, and returns two lists: the
+// names the host must stop, and the names the store lost, which the host
+// puts back with restoreScript. Owners are read with one HMGET per
+// beatChunk services rather than an HGET each: a call from a script costs
+// far more than its reply. Every key of the namespace a host keeps alive
+// expires namespaceTTLs heartbeat TTLs after the last beat, so a namespace
+// whose hosts all died holds no key even when no one ever looks at it
+// again.
 var beatScript = script(`
 local id = ARGV[2]
 local keep = tonumber(ARGV[4]) * ` + strconv.Itoa(namespaceTTLs) + `
@@ -101,28 +119,59 @@ if redis.call('EXISTS', bell) == 0 then newQueue(bell) end
 -- queue is marked.
 redis.call('HSET', rungKey(id), '', 1)
 local cur = redis.call('GET', GEN)
+local stop, lost = {}, {}
+local i = 5
+while i <= #ARGV do
+  local last = math.min(#ARGV, i + 3 * ` + strconv.Itoa(beatChunk) + ` - 1)
+  local names = {}
+  for j = i, last, 3 do names[#names+1] = ARGV[j] end
+  local owners = redis.call('HMGET', OWNERS, unpack(names))
+  for k = 1, #names do
+    local j = i + 3 * (k - 1)
+    local name, gen, o = ARGV[j], ARGV[j+1], owners[k]
+    if not cur then cur = gen; redis.call('SET', GEN, gen) end
+    if gen ~= cur or (o and o ~= id) then
+      stop[#stop+1] = name
+    elseif not o then
+      -- the store lost the entry (restart, or this host was reaped while
+      -- paused): the host sends the spec to put it back.
+      lost[#lost+1] = name
+    elseif ARGV[j+2] == '1' then
+      redis.call('PEXPIRE', svcQueue(name), keep)
+    end
+  end
+  i = last + 1
+end
+for _, k in ipairs({SPECS, OWNERS, GENS, GEN, HOSTS, KEYS[7], bell, rungKey(id), dataKeys()}) do redis.call('PEXPIRE', k, keep) end
+return {stop, lost}
+`)
+
+// restore: ARGV +id ttlms, then triples name gen spec for services of the
+// host that the store lost (beatScript's second list). Puts back each one
+// still free in the current generation, with a new queue, and returns the
+// names the host must stop.
+var restoreScript = script(`
+local id = ARGV[2]
+local keep = tonumber(ARGV[3]) * ` + strconv.Itoa(namespaceTTLs) + `
+local cur = redis.call('GET', GEN)
 local stop = {}
-for i = 5, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   local name, gen, spec = ARGV[i], ARGV[i+1], ARGV[i+2]
   if not cur then cur = gen; redis.call('SET', GEN, gen) end
   local o = redis.call('HGET', OWNERS, name)
-  if gen ~= cur then
+  if gen ~= cur or (o and o ~= id) then
     stop[#stop+1] = name
   elseif not o then
-    -- the store lost the entry (restart, or this host was reaped while
-    -- paused): put it back and recreate the queue.
     redis.call('HSET', SPECS, name, spec)
     redis.call('HSET', OWNERS, name, id)
     redis.call('HSET', GENS, name, gen)
     local q = svcQueue(name)
     if redis.call('EXISTS', q) == 0 then newQueue(q) end
+    redis.call('PEXPIRE', q, keep)
     publish('c:'..name)
-  elseif o ~= id then
-    stop[#stop+1] = name
   end
-  if o == id or not o then redis.call('PEXPIRE', svcQueue(name), keep) end
 end
-for _, k in ipairs({SPECS, OWNERS, GENS, GEN, HOSTS, KEYS[7], bell, rungKey(id), dataKeys()}) do redis.call('PEXPIRE', k, keep) end
+for _, k in ipairs({SPECS, OWNERS, GENS, GEN}) do redis.call('PEXPIRE', k, keep) end
 return stop
 `)
 

@@ -63,7 +63,7 @@ func (b *backend) Lookup(ctx context.Context, name string) (driver.Spec, error) 
 }
 
 func (b *backend) List(ctx context.Context) ([]driver.Spec, error) {
-	vals, err := b.run(ctx, b.cmds, listScript, nil).StringSlice()
+	vals, err := b.run(ctx, b.cmds, listScript, nil, "specs").StringSlice()
 	if err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("redis: list: %w", err)
 	}
@@ -76,6 +76,14 @@ func (b *backend) List(ctx context.Context) ([]driver.Spec, error) {
 		out = append(out, sp)
 	}
 	return out, nil
+}
+
+func (b *backend) Names(ctx context.Context) ([]string, error) {
+	names, err := b.run(ctx, b.cmds, listScript, nil, "names").StringSlice()
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("redis: list names: %w", err)
+	}
+	return names, nil
 }
 
 func (b *backend) Reset(ctx context.Context) (string, error) {
