@@ -71,5 +71,9 @@ func runScoring(ctx context.Context, b *bench, s *ScenarioRun) error {
 	}
 	s.Context = append(s.Context, Quote{What: "E2B, 64-way, in a published RL run", Value: 4.1, Unit: "samples/s",
 		Source: "issue 9 (E2B's figure as quoted there)"})
+	if c := scoring.Ceiling(cfg, samples); c > 0 {
+		s.Context = append(s.Context, Quote{What: "the most any executor could score this draw at (it holds loops: a run lasts a timeout)",
+			Value: c, Unit: "samples/s", Source: "computed: scoring.Ceiling"})
+	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -64,6 +65,7 @@ type backend struct {
 	beatMu sync.Mutex
 	beats  uint64
 	beaten map[string]struct{}
+	reaps  atomic.Uint64 // periodic reaps so far (Reap)
 
 	mu       sync.Mutex
 	pending  map[string]*pendingCall

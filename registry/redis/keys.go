@@ -121,15 +121,18 @@ end
 -- Services whose owner is not live are dropped too, whichever host that was,
 -- even one already gone from HOSTS: such a spec would keep the namespace
 -- alive for good. The cost is one HGETALL of the owners and one EXISTS per
--- distinct owner.
-local function reap(leaving)
-  if leaving then redis.call('DEL', hostKey(leaving)) end
+-- distinct owner; with quick set, that scan is skipped unless a host died
+-- or left (the periodic reap looks for orphans only now and then).
+local function reap(leaving, quick)
+  if leaving then redis.call('DEL', hostKey(leaving)); quick = false end
   for _, id in ipairs(redis.call('SMEMBERS', HOSTS)) do
     if not alive(id) then
       redis.call('SREM', HOSTS, id)
       redis.call('DEL', hostQueue(id), bellKey(id), rungKey(id))
+      quick = false
     end
   end
+  if quick then return 0 end
   local n = 0
   local live = {}
   local owners = redis.call('HGETALL', OWNERS)

@@ -175,9 +175,14 @@ for _, k in ipairs({SPECS, OWNERS, GENS, GEN}) do redis.call('PEXPIRE', k, keep)
 return stop
 `)
 
-// reap: ARGV +optional ID of a host leaving now. Removes dead hosts and
-// everything of theirs.
-var reapScript = script(`return reap(ARGV[2])`)
+// reap: ARGV +mode [id]. Removes dead hosts and everything of theirs, and
+// the host leaving now if an ID is given. Mode "quick" skips the scan for
+// orphaned services unless a host died or left; "full" always scans.
+var reapScript = script(`
+local leaving = ARGV[3]
+if leaving == '' then leaving = nil end
+return reap(leaving, ARGV[2] == 'quick')
+`)
 
 // hosts: returns the info of live hosts; dead ones are reaped.
 var hostsScript = script(`

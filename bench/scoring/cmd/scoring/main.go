@@ -77,7 +77,8 @@ func main() {
 	if *runs > 1 {
 		fmt.Fprint(os.Stderr, scoring.Broken(reports))
 	}
-	fmt.Printf("%d samples, %d in flight, pool of %d, timeout %v, seed %d\n\n", cfg.Samples, cfg.InFlight, cfg.PoolSize, cfg.Timeout, cfg.Seed)
+	fmt.Printf("%d samples, %d in flight, pool of %d, timeout %v, seed %d; no executor can score them faster than %.0f samples/s (scoring.Ceiling)\n\n",
+		cfg.Samples, cfg.InFlight, cfg.PoolSize, cfg.Timeout, cfg.Seed, scoring.Ceiling(cfg, samples))
 	fmt.Print(scoring.Table(reports))
 	if *jsonOut != "" {
 		b, err := json.MarshalIndent(reports, "", "  ")
