@@ -123,7 +123,7 @@ func concurrencyChart(s ScenarioRun) *plot.Plot {
 	}
 	var lines []any
 	for _, name := range order {
-		if len(series[name]) >= 2 {
+		if distinctX(series[name]) >= 2 { // a line, not runs of other sizes at one concurrency
 			lines = append(lines, name, series[name])
 		}
 	}
@@ -138,6 +138,15 @@ func concurrencyChart(s ScenarioRun) *plot.Plot {
 	}
 	legendRoom(p, len(lines)/2, true)
 	return p
+}
+
+// distinctX counts the different x values of xys.
+func distinctX(xys plotter.XYs) int {
+	seen := map[float64]bool{}
+	for _, xy := range xys {
+		seen[xy.X] = true
+	}
+	return len(seen)
 }
 
 // legendRoom raises the y axis's top so that the legend's lines (top
@@ -221,14 +230,21 @@ func byX(a, b plotter.XY) int {
 	return 0
 }
 
-// barChart is each scoring mode's samples/s.
+// barChart is each scoring mode's samples/s, on the first group (every
+// mode on the same draw).
 func barChart(s ScenarioRun) *plot.Plot {
 	if len(s.Figures) == 0 {
 		return nil
 	}
-	vals := make(plotter.Values, len(s.Figures))
-	names := make([]string, len(s.Figures))
-	for i, f := range s.Figures {
+	var figs []*Figure
+	for _, f := range s.Figures {
+		if f.Group == s.Figures[0].Group {
+			figs = append(figs, f)
+		}
+	}
+	vals := make(plotter.Values, len(figs))
+	names := make([]string, len(figs))
+	for i, f := range figs {
 		vals[i], names[i] = f.Median, strings.TrimPrefix(f.Subject, "sandhost, ")
 		if w := strings.Fields(names[i]); f.Baseline && len(w) > 2 {
 			names[i] = w[0] + " " + w[1] + "*" // baselines: their first words, marked

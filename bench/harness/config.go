@@ -84,6 +84,10 @@ type sizes struct {
 	runBudget time.Duration
 	// scoring
 	samples, inFlight, scorePool int
+	// sustained is the samples of a longer run, sandhost's default model
+	// and a process per sample only: an RL job scores for hours, and a
+	// short run's figure is bound by its last timeouts (scoring.Ceiling).
+	sustained int
 	// registry
 	services int
 	// registerBudget bounds the registration of services: a deployment
@@ -104,7 +108,7 @@ type sizes struct {
 func (m Mode) sizes() sizes {
 	switch m {
 	case Full:
-		return sizes{repeats: 5, ops: 2000, slowOps: 40, runBudget: 3 * time.Second, samples: 600, inFlight: 128, scorePool: 32,
+		return sizes{repeats: 5, ops: 2000, slowOps: 40, runBudget: 3 * time.Second, samples: 600, inFlight: 128, scorePool: 32, sustained: 3000,
 			services: 10000, registerBudget: time.Minute, getOps: 2000, concurrency: []int{1, 8, 32, 128}, callsPerConc: 4000,
 			envs: 128, envPool: 32, poolSizes: []int{1, 2, 4, 8, 16, 32},
 			idleInterps: 32, sessions: []int{32, 128, 512}, nativeProcs: 16}
@@ -114,7 +118,7 @@ func (m Mode) sizes() sizes {
 			envs: 32, envPool: 8, poolSizes: []int{2, 8},
 			idleInterps: 8, sessions: []int{32, 128}, nativeProcs: 4}
 	default: // smoke
-		return sizes{repeats: 1, ops: 20, slowOps: 2, runBudget: time.Second, samples: 8, inFlight: 4, scorePool: 2,
+		return sizes{repeats: 1, ops: 20, slowOps: 2, runBudget: time.Second, samples: 8, inFlight: 4, scorePool: 2, sustained: 12,
 			services: 200, registerBudget: 5 * time.Second, getOps: 20, concurrency: []int{1, 8}, callsPerConc: 40,
 			envs: 4, envPool: 2, poolSizes: []int{1, 2},
 			idleInterps: 2, sessions: []int{2, 4}, nativeProcs: 2}
