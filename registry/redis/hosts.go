@@ -56,9 +56,9 @@ func (b *backend) Beat(ctx context.Context, h driver.HostInfo, ttl time.Duration
 
 // queueRefreshBeats: a service's queue has its expiry (namespaceTTLs TTLs)
 // pushed back on the first beat that sends it and then on one beat in this
-// many, chosen by its name, so that at most three beats a TTL, every queue is
-// renewed at least three times within its expiry while a beat of many
-// services touches a tenth of their queues, not all.
+// many, chosen by its name. Beats come three a TTL, so each queue is renewed
+// three times within its expiry, while a beat of many services touches a
+// tenth of their queues, not all.
 const queueRefreshBeats = namespaceTTLs
 
 // beatChunk is how many owners a beat reads per HMGET: Lua's unpack has a
