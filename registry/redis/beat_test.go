@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"testing"
@@ -54,17 +55,59 @@ func TestBeatOfManyServices(t *testing.T) {
 			t.Fatalf("queue %d expires in %v after the first beat, want about %v", i, d, keep)
 		}
 	}
-	// Within queueRefreshBeats beats every expiry is pushed back.
+	// Within queueRefreshBeats successful beats every expiry is pushed
+	// back, whatever beats failed between them.
 	for i := range owned {
 		c.PExpire(ctx, queue(i), time.Minute)
 	}
+	failed, cancel := context.WithCancel(ctx)
+	cancel()
 	for range queueRefreshBeats {
+		if _, err := be.Beat(failed, host, ttl, owned); err == nil {
+			t.Fatal("a beat with a cancelled context succeeded")
+		}
 		beat()
 	}
 	for i := range owned {
 		if d := c.PTTL(ctx, queue(i)).Val(); d <= time.Minute {
 			t.Fatalf("queue %d expires in %v after %d beats: not pushed back", i, d, queueRefreshBeats)
 		}
+	}
+
+	// A queue lost while its entry stayed (it expired first) is back with
+	// its consumer group and an expiry: once it is renewed, or after the
+	// next beat when the host's read from it found it gone.
+	back := func(i int, when string) {
+		t.Helper()
+		if d := c.PTTL(ctx, queue(i)).Val(); d <= keep-time.Minute {
+			t.Fatalf("lost queue %d expires in %v %s (-2ns: no queue), want about %v", i, d, when, keep)
+		}
+		if groups, err := c.XInfoGroups(ctx, queue(i)).Result(); err != nil || len(groups) != 1 {
+			t.Fatalf("lost queue %d's consumer groups %s: %v, %v", i, when, groups, err)
+		}
+	}
+	c.Del(ctx, queue(beatChunk+5))
+	for range queueRefreshBeats {
+		beat()
+	}
+	back(beatChunk+5, "after its renewal's turn")
+	c.Del(ctx, queue(beatChunk+6))
+	if _, err := be.Receive(ctx, driver.ServiceQueue(owned[beatChunk+6].Name), host.ID, 1, 0); !errors.Is(err, driver.ErrNotFound) {
+		t.Fatalf("Receive from a lost queue: %v, want ErrNotFound", err)
+	}
+	beat()
+	back(beatChunk+6, "after a read found it gone and a beat")
+
+	// A name released and claimed again between two beats, which the
+	// next beat takes for one it renewed already, has an expiry at once.
+	if err := be.Release(ctx, owned[7].Name, host.ID); err != nil {
+		t.Fatal(err)
+	}
+	if owned[7], err = be.Claim(ctx, driver.Spec{Name: owned[7].Name, Owner: host.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if d := c.PTTL(ctx, queue(7)).Val(); d <= 0 {
+		t.Fatalf("queue claimed again expires in %v, want an expiry", d)
 	}
 
 	// Lost (as after a restart of a Redis without persistence): one in

@@ -60,12 +60,16 @@ type backend struct {
 	replyKey string
 	replyTTL time.Duration
 
-	// beatMu orders beats; beats counts them and beaten holds the names
-	// the last successful one sent (their queues' expiry has been set).
+	// beatMu orders beats; beats counts the successful ones, and beaten
+	// holds the names the last successful one sent: a name not among them
+	// has its queue's expiry renewed on the next beat.
 	beatMu sync.Mutex
 	beats  uint64
 	beaten map[string]struct{}
-	reaps  atomic.Uint64 // periodic reaps so far (Reap)
+	// queueGone is set by a read that found its queue gone: the next beat
+	// renews every queue, which recreates those the store lost.
+	queueGone atomic.Bool
+	reaps     atomic.Uint64 // periodic reaps so far (Reap)
 
 	mu       sync.Mutex
 	pending  map[string]*pendingCall

@@ -22,14 +22,17 @@ func (b *backend) Beat(ctx context.Context, h driver.HostInfo, ttl time.Duration
 	}
 	b.beatMu.Lock()
 	defer b.beatMu.Unlock()
+	// The turn moves on successful beats only: beats that fail must not
+	// skip a name's renewal while the host's other beats keep it alive.
 	turn := b.beats % queueRefreshBeats
-	b.beats++
+	// A read found a queue gone (Receive): renew, so recreate, them all.
+	all := b.queueGone.Swap(false)
 	seen := make(map[string]struct{}, len(owned))
 	args := []any{h.ID, info, ttl.Milliseconds()}
 	for _, sp := range owned {
 		_, before := b.beaten[sp.Name]
 		refresh := "0"
-		if !before || refreshTurn(sp.Name) == turn {
+		if all || !before || refreshTurn(sp.Name) == turn {
 			refresh = "1"
 		}
 		args = append(args, sp.Name, sp.Generation, refresh)
@@ -37,12 +40,16 @@ func (b *backend) Beat(ctx context.Context, h driver.HostInfo, ttl time.Duration
 	}
 	res, err := b.run(ctx, b.live, beatScript, []string{b.keys.host(h.ID), b.keys.queue(driver.HostQueue(h.ID))}, args...).Slice()
 	if err != nil {
+		if all {
+			b.queueGone.Store(true)
+		}
 		return nil, fmt.Errorf("redis: heartbeat: %w", err)
 	}
 	stop, lost, err := twoLists(res)
 	if err != nil {
 		return nil, fmt.Errorf("redis: heartbeat: %w", err)
 	}
+	b.beats++
 	b.beaten = seen
 	if len(lost) == 0 {
 		return stop, nil
@@ -55,10 +62,13 @@ func (b *backend) Beat(ctx context.Context, h driver.HostInfo, ttl time.Duration
 }
 
 // queueRefreshBeats: a service's queue has its expiry (namespaceTTLs TTLs)
-// pushed back on the first beat that sends it and then on one beat in this
-// many, chosen by its name. Beats come three a TTL, so each queue is renewed
-// three times within its expiry, while a beat of many services touches a
-// tenth of their queues, not all.
+// pushed back on the first beat that sends it and then on one successful
+// beat in this many, chosen by its name, so that a beat of many services
+// touches a tenth of their queues, not all. Beats come three a TTL: a
+// renewal every 3.3 TTLs. A live host beats successfully at least once a
+// TTL, so even then a queue is renewed within its expiry, at the edge. One
+// that expires all the same (a host paused) is recreated when it is next
+// renewed, and at once when the host's read from it fails (Receive).
 const queueRefreshBeats = namespaceTTLs
 
 // beatChunk is how many owners a beat reads per HMGET: Lua's unpack has a
@@ -149,15 +159,19 @@ func (b *backend) HostAlive(ctx context.Context, id string) (bool, error) {
 
 func (b *backend) Leave(ctx context.Context, id string) error { return b.reap(ctx, "full", id) }
 
+// orphanScanReaps: one periodic reap in this many scans every service for
+// orphans (see Reap).
+const orphanScanReaps = 10
+
 // Reap runs after each beat: every host reaps, so dead hosts' services go
 // within about a TTL. The scan of every service for orphans (an owner
-// already gone from the hosts set) runs on one reap in queueRefreshBeats
+// already gone from the hosts set) runs on one reap in orphanScanReaps
 // and whenever a host is found dead: at 10,000 services it is most of a
 // reap's cost (15 ms embedded, 4 ms on redis-server), and an orphan is
 // already invisible to lookups, which check the owner.
 func (b *backend) Reap(ctx context.Context) error {
 	mode := "quick"
-	if b.reaps.Add(1)%queueRefreshBeats == 1 {
+	if b.reaps.Add(1)%orphanScanReaps == 1 {
 		mode = "full"
 	}
 	return b.reap(ctx, mode, "")

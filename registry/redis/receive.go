@@ -120,6 +120,9 @@ func (b *backend) Receive(ctx context.Context, queue, consumer string, max int, 
 	})
 	res, err := read.Result()
 	if err := readError(ctx, err, "receive", "queue "+queue); err != nil || res == nil {
+		if errors.Is(err, driver.ErrNotFound) {
+			b.queueGone.Store(true) // the next beat puts it back if the service is still ours
+		}
 		return nil, err
 	}
 	var out []driver.Request

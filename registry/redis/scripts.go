@@ -28,6 +28,10 @@ redis.call('HSET', OWNERS, name, owner)
 redis.call('HSET', GENS, name, gen)
 redis.call('DEL', KEYS[6])
 newQueue(KEYS[6])
+-- The queue expires with the namespace's hashes until beats renew it: a
+-- name claimed again is one the owner's beats may not renew for a while.
+local ttl = redis.call('PTTL', SPECS)
+if ttl > 0 then redis.call('PEXPIRE', KEYS[6], ttl) end
 publish('c:'..name)
 return gen
 `)
@@ -98,15 +102,15 @@ return 1
 
 // beat: KEYS +hostkey hostqueue; ARGV +id info ttlms, then triples name gen
 // refresh for the services the host runs (refresh "1": push back the
-// expiry of its queue). Refreshes the heartbeat, recreates the control
-// queue and the bell if the store lost them, and returns two lists: the
-// names the host must stop, and the names the store lost, which the host
-// puts back with restoreScript. Owners are read with one HMGET per
-// beatChunk services rather than an HGET each: a call from a script costs
-// far more than its reply. Every key of the namespace a host keeps alive
-// expires namespaceTTLs heartbeat TTLs after the last beat, so a namespace
-// whose hosts all died holds no key even when no one ever looks at it
-// again.
+// expiry of its queue, or recreate the queue if it is gone). Refreshes the
+// heartbeat, recreates the control queue and the bell if the store lost them,
+// and returns two lists: the names the host must stop, and the names the
+// store lost, which the host puts back with restoreScript. Owners are read
+// with one HMGET per beatChunk services rather than an HGET each: a call
+// from a script costs far more than its reply. Every key of the namespace a host keeps alive expires
+// namespaceTTLs heartbeat TTLs after the last beat that renewed it, so a
+// namespace whose hosts all died holds no key even when no one ever looks
+// at it again.
 var beatScript = script(`
 local id = ARGV[2]
 local keep = tonumber(ARGV[4]) * ` + strconv.Itoa(namespaceTTLs) + `
@@ -126,6 +130,7 @@ while i <= #ARGV do
   local names = {}
   for j = i, last, 3 do names[#names+1] = ARGV[j] end
   local owners = redis.call('HMGET', OWNERS, unpack(names))
+  local kept = {}
   for k = 1, #names do
     local j = i + 3 * (k - 1)
     local name, gen, o = ARGV[j], ARGV[j+1], owners[k]
@@ -136,8 +141,19 @@ while i <= #ARGV do
       -- the store lost the entry (restart, or this host was reaped while
       -- paused): the host sends the spec to put it back.
       lost[#lost+1] = name
-    elseif ARGV[j+2] == '1' then
-      redis.call('PEXPIRE', svcQueue(name), keep)
+    else
+      kept[#kept+1] = j
+    end
+  end
+  for _, j in ipairs(kept) do
+    -- A queue the store lost while its entry stayed (it expired first,
+    -- or was deleted) comes back when it is renewed.
+    if ARGV[j+2] == '1' then
+      local q = svcQueue(ARGV[j])
+      if redis.call('PEXPIRE', q, keep) == 0 then
+        newQueue(q)
+        redis.call('PEXPIRE', q, keep)
+      end
     end
   end
   i = last + 1
