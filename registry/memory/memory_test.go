@@ -55,3 +55,11 @@ func TestQueues(t *testing.T) {
 	}
 	drivertest.TestQueues(t, be)
 }
+
+func TestNamespace(t *testing.T) {
+	be, err := Driver{}.Open(context.Background(), "memory://namespace", "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	drivertest.TestNamespace(t, be)
+}

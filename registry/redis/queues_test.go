@@ -28,3 +28,17 @@ func TestQueues(t *testing.T) {
 		})
 	}
 }
+
+// The namespace's contract (claims, liveness, List and Names), on both.
+func TestNamespace(t *testing.T) {
+	for name, dsn := range bothRedis {
+		t.Run(name, func(t *testing.T) {
+			be, err := Driver{}.Open(context.Background(), dsn(t), "namespace")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer be.Close()
+			drivertest.TestNamespace(t, be)
+		})
+	}
+}

@@ -1,6 +1,6 @@
 // Package drivertest checks that a registry backend keeps the contract of
-// driver.Backend's call queues, the way testing/fstest checks a file
-// system: each backend's tests run the same checks on it.
+// driver.Backend's call queues and namespace, the way testing/fstest checks
+// a file system: each backend's tests run the same checks on it.
 package drivertest
 
 import (
@@ -146,4 +146,58 @@ func waitArrival(t *testing.T, ctx context.Context, be driver.Backend, host, que
 		}
 	}
 	t.Fatalf("Arrivals never reported %s", queue)
+}
+
+// TestNamespace checks Claim, Release, Lookup, List and Names on a backend
+// of an empty namespace: List and Names agree and hold the live services
+// only (not one whose owner never beat), a released name is gone from
+// both, and a live owner's name cannot be claimed by another host.
+func TestNamespace(t *testing.T, be driver.Backend) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, host := range []string{"h1", "h2"} {
+		if _, err := be.Beat(ctx, driver.HostInfo{ID: host}, time.Minute, nil); err != nil {
+			t.Fatal(err)
+		}
+		defer be.Leave(context.Background(), host)
+	}
+	for _, sp := range []driver.Spec{{Name: "a", Owner: "h1"}, {Name: "b", Owner: "h1"}, {Name: "c", Owner: "h2"}, {Name: "x", Owner: "never-beat"}} {
+		if _, err := be.Claim(ctx, sp); err != nil {
+			t.Fatalf("Claim %s: %v", sp.Name, err)
+		}
+	}
+	live := func(want ...string) {
+		t.Helper()
+		names, err := be.Names(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		specs, err := be.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := make([]string, len(specs))
+		for i, sp := range specs {
+			listed[i] = sp.Name
+		}
+		slices.Sort(names)
+		slices.Sort(listed)
+		if !slices.Equal(names, want) || !slices.Equal(listed, want) {
+			t.Fatalf("Names %v, List %v; want %v", names, listed, want)
+		}
+	}
+	live("a", "b", "c")
+	if sp, err := be.Lookup(ctx, "a"); err != nil || sp.Owner != "h1" {
+		t.Fatalf("Lookup(a) = %+v, %v; want h1's", sp, err)
+	}
+	if _, err := be.Lookup(ctx, "x"); !errors.Is(err, driver.ErrNotFound) {
+		t.Fatalf("Lookup of a service whose owner never beat: %v, want ErrNotFound", err)
+	}
+	if _, err := be.Claim(ctx, driver.Spec{Name: "a", Owner: "h2"}); !errors.Is(err, driver.ErrExists) {
+		t.Fatalf("Claim of a live owner's name by another host: %v, want ErrExists", err)
+	}
+	if err := be.Release(ctx, "b", "h1"); err != nil {
+		t.Fatal(err)
+	}
+	live("a", "c")
 }
