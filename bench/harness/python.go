@@ -170,10 +170,10 @@ func runPython(ctx context.Context, b *bench, s *ScenarioRun) error {
 	if err := poolReady(ctx, b, s, pys); err != nil {
 		return err
 	}
-	if err := environments(ctx, b, s, pys[0]); err != nil {
+	if err := environments(ctx, b, s, pys); err != nil {
 		return err
 	}
-	return poolScaling(ctx, b, s, pys[0])
+	return poolScaling(ctx, b, s, pys)
 }
 
 // spareReady waits until pool has a clean interpreter ready for a new
@@ -226,8 +226,8 @@ func poolReady(ctx context.Context, b *bench, s *ScenarioRun, pys []interp) erro
 
 // environments is the seed's example: envs environments, each with its
 // own state (a session), sharing envPool interpreters, against one
-// persistent native process per environment.
-func environments(ctx context.Context, b *bench, s *ScenarioRun, py interp) error {
+// persistent native process per environment, of each native interpreter.
+func environments(ctx context.Context, b *bench, s *ScenarioRun, pys []interp) error {
 	envs, size, steps := b.sz.envs, b.sz.envPool, max(2, b.sz.ops/b.sz.envs)
 	group := fmt.Sprintf("%d environments with state, %d steps each", envs, steps)
 	pool, err := pyexec.NewPool(ctx, pyexec.Options{Size: size, MaxSessions: envs, Timeout: time.Minute})
@@ -243,12 +243,13 @@ func environments(ctx context.Context, b *bench, s *ScenarioRun, py interp) erro
 		return err
 	}
 	b.add(s, f)
-	return nativeEnvironments(ctx, b, s, py, group, envs, steps)
+	return nativeEnvironments(ctx, b, s, pys, group, envs, steps)
 }
 
 // poolScaling is envs environments sending isolated calls to pools of
-// each size in poolSizes, against envs persistent native processes.
-func poolScaling(ctx context.Context, b *bench, s *ScenarioRun, py interp) error {
+// each size in poolSizes, against envs persistent native processes of
+// each native interpreter.
+func poolScaling(ctx context.Context, b *bench, s *ScenarioRun, pys []interp) error {
 	envs, steps := b.sz.envs, max(2, b.sz.ops/b.sz.envs)
 	group := fmt.Sprintf("%d environments, isolated calls, by pool size", envs)
 	for _, size := range b.sz.poolSizes {
@@ -264,7 +265,7 @@ func poolScaling(ctx context.Context, b *bench, s *ScenarioRun, py interp) error
 		}
 		b.add(s, f)
 	}
-	return nativeEnvironments(ctx, b, s, py, group, envs, steps)
+	return nativeEnvironments(ctx, b, s, pys, group, envs, steps)
 }
 
 // envFigure runs repeats rounds of envs environments sending steps calls
@@ -314,9 +315,20 @@ func passed(r pyexec.Result, err error) error {
 	return nil
 }
 
-// nativeEnvironments is the baseline of the environment figures: envs
-// persistent native processes, one per environment, each taking steps.
-func nativeEnvironments(ctx context.Context, b *bench, s *ScenarioRun, py interp, group string, envs, steps int) error {
+// nativeEnvironments are the baselines of the environment figures: for
+// each native interpreter, envs persistent processes, one per environment,
+// each taking steps.
+func nativeEnvironments(ctx context.Context, b *bench, s *ScenarioRun, pys []interp, group string, envs, steps int) error {
+	for _, py := range pys {
+		if err := nativeEnvironment(ctx, b, s, py, group, envs, steps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nativeEnvironment is one interpreter's baseline of nativeEnvironments.
+func nativeEnvironment(ctx context.Context, b *bench, s *ScenarioRun, py interp, group string, envs, steps int) error {
 	loops, err := nativeLoops(ctx, py.path, envs)
 	if err != nil {
 		return err
