@@ -90,6 +90,10 @@ local function rungKey(id) return P..%[9]q..id end
 local function publish(msg) redis.call('PUBLISH', P..%[4]q, msg) end
 local function alive(id) return redis.call('EXISTS', hostKey(id)) == 1 end
 local function newQueue(q) redis.call('XGROUP', 'CREATE', q, %[5]q, '$', 'MKSTREAM') end
+-- keepQueue pushes back q's expiry to ms, making q first if it is gone.
+local function keepQueue(q, ms)
+  if redis.call('PEXPIRE', q, ms) == 0 then newQueue(q); redis.call('PEXPIRE', q, ms) end
+end
 
 -- dropService removes a service: spec, owner, generation, queue and its
 -- mark in its owner's rung hash.

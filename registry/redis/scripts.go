@@ -130,7 +130,6 @@ while i <= #ARGV do
   local names = {}
   for j = i, last, 3 do names[#names+1] = ARGV[j] end
   local owners = redis.call('HMGET', OWNERS, unpack(names))
-  local kept = {}
   for k = 1, #names do
     local j = i + 3 * (k - 1)
     local name, gen, o = ARGV[j], ARGV[j+1], owners[k]
@@ -141,19 +140,10 @@ while i <= #ARGV do
       -- the store lost the entry (restart, or this host was reaped while
       -- paused): the host sends the spec to put it back.
       lost[#lost+1] = name
-    else
-      kept[#kept+1] = j
-    end
-  end
-  for _, j in ipairs(kept) do
-    -- A queue the store lost while its entry stayed (it expired first,
-    -- or was deleted) comes back when it is renewed.
-    if ARGV[j+2] == '1' then
-      local q = svcQueue(ARGV[j])
-      if redis.call('PEXPIRE', q, keep) == 0 then
-        newQueue(q)
-        redis.call('PEXPIRE', q, keep)
-      end
+    elseif ARGV[j+2] == '1' then
+      -- a queue lost while its entry stayed (it expired first, or was
+      -- deleted) comes back when it is renewed.
+      keepQueue(svcQueue(name), keep)
     end
   end
   i = last + 1
@@ -181,9 +171,7 @@ for i = 4, #ARGV, 3 do
     redis.call('HSET', SPECS, name, spec)
     redis.call('HSET', OWNERS, name, id)
     redis.call('HSET', GENS, name, gen)
-    local q = svcQueue(name)
-    if redis.call('EXISTS', q) == 0 then newQueue(q) end
-    redis.call('PEXPIRE', q, keep)
+    keepQueue(svcQueue(name), keep)
     publish('c:'..name)
   end
 end
