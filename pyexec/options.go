@@ -31,10 +31,11 @@ type Options struct {
 	Preload []string
 	// YieldAfter is the CPU time after which a running call in the
 	// isolated (default) model gives way to calls that have run less: its
-	// thread runs at the lowest priority until the call ends, and it
-	// stands aside from its run slot for the next call (up to Size calls
-	// at once). Its timeout and verdict are unchanged. Default 30ms;
-	// negative: never.
+	// thread runs at the lowest priority until the call ends (at the
+	// guests' priority where the process may not raise a thread again: no
+	// CAP_SYS_NICE), and it stands aside from its run slot for the next
+	// call (up to Size calls at once). Its timeout and verdict are
+	// unchanged. Default 30ms; negative: never.
 	YieldAfter time.Duration
 	Logger     *slog.Logger
 }

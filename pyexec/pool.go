@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sandhost/sandhost/internal/threadprio"
 	"github.com/sandhost/sandhost/sandbox"
 )
 
@@ -68,7 +69,7 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{opts: opts, art: art, rt: rt, spares: make(chan *interp, opts.Spares), yield: newYielder(opts.YieldAfter, opts.maxAside(), len(opts.Mounts) == 0, opts.Logger),
+	p := &Pool{opts: opts, art: art, rt: rt, spares: make(chan *interp, opts.Spares), yield: newYielder(opts.YieldAfter, opts.maxAside(), len(opts.Mounts) == 0, threadprio.MayRaise(), opts.Logger),
 		sessions: map[string]*list.Element{}, lru: list.New()}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if err := p.start(ctx); err != nil {

@@ -35,13 +35,16 @@ import (
 // in the isolated model that has used YieldAfter of CPU runs at the lowest
 // priority (nice 19) from then on, as an operating system's feedback queue
 // would, and stands aside from its run slot for the next call: it still
-// gets every core nobody else wants, and its verdict is the same, but calls
-// that have run less come first (RATIONALE "Long calls step aside"). CPU
+// runs, below the calls that have run less, and its verdict is the same
+// (RATIONALE "Long calls step aside"). CPU
 // time decides, not wall time, which load stretches. Its deadline is
-// wall-clock time, unchanged; at the deadline it is raised again, where
-// the process may (CAP_SYS_NICE, or RLIMIT_NICE), so that it notices
-// promptly; where it may not, its thread ends with it rather than run the
-// next guest at that priority. Fresh and session calls do not yield: with
+// wall-clock time, unchanged; at the deadline it is raised again, so that
+// it notices promptly. That needs CAP_SYS_NICE or RLIMIT_NICE; a process
+// without them (a container's default) cannot raise a thread once lowered,
+// so there a call stands aside at the guests' priority: at the lowest, it
+// kept the collector waiting and returned calls up to 2.5 s late. Every
+// lowered thread then ends with its call rather than run the next guest
+// at that priority. Fresh and session calls do not yield: with
 // them the deadlines' tail grew past 100 ms (190-300 ms in a third of the
 // runs, while guests ran at the host's priority); shared interpreters hold
 // state that later calls expect.
@@ -71,9 +74,17 @@ type yielder struct {
 	after      time.Duration // CPU time before a call yields; <= 0: never
 	maxAside   int
 	log        *slog.Logger
-	host, nice int  // nice values of the host's threads and of guests that ran lowerAfter
-	cpus       int  // running guests beyond which a call that does not yield is pinned
-	inline     bool // whether a guest that would not be pinned may run on its caller's goroutine (enterInline)
+	host, nice int // nice values of the host's threads and of guests that ran lowerAfter
+	// mayRaise says whether a lowered thread can be set back (at its
+	// call's end, its deadline, a mark of the collector); asideNice is
+	// where calls that stand aside go: the lowest priority if they can be
+	// raised from it, else the guests' own, since one that cannot be
+	// raised keeps the collector and its deadline waiting (RATIONALE
+	// "Where threads cannot be raised, nobody goes to nice 19").
+	mayRaise  bool
+	asideNice int
+	cpus      int  // running guests beyond which a call that does not yield is pinned
+	inline    bool // whether a guest that would not be pinned may run on its caller's goroutine (enterInline)
 
 	marks *markWatch // whether the garbage collector marks (collect.go)
 
@@ -92,21 +103,32 @@ type guestThread struct {
 	began   time.Time     // when the call began
 	start   time.Duration // the thread's CPU time then, if the call may yield
 	lowered bool          // runs at the guests' priority
-	demoted bool          // runs at the lowest priority
+	demoted bool          // runs at asideNice
 	stood   bool          // stepped aside
 	late    bool          // past its deadline: left alone
 }
 
 // newYielder makes the pool's yielder; inline: every host function its
-// guests can reach returns by the call's deadline (see enterInline).
-func newYielder(after time.Duration, maxAside int, inline bool, log *slog.Logger) *yielder {
+// guests can reach returns by the call's deadline (see enterInline);
+// mayRaise: the process may raise a thread it lowered (threadprio.MayRaise).
+func newYielder(after time.Duration, maxAside int, inline, mayRaise bool, log *slog.Logger) *yielder {
 	host, err := threadprio.CurrentNice()
 	if err != nil {
 		log.Warn("pyexec: cannot read the host's priority; taking it as normal", "err", err)
 		host = threadprio.Normal
 	}
-	return &yielder{after: after, maxAside: maxAside, inline: inline, log: log, running: map[*guestThread]struct{}{},
-		host: host, nice: min(host+guestsBelow, threadprio.Lowest), cpus: runtime.NumCPU(), marks: newMarkWatch()}
+	y := &yielder{after: after, maxAside: maxAside, inline: inline, log: log, running: map[*guestThread]struct{}{},
+		host: host, nice: min(host+guestsBelow, threadprio.Lowest), cpus: runtime.NumCPU(), marks: newMarkWatch(),
+		mayRaise: mayRaise}
+	y.asideNice = y.nice
+	if y.mayRaise {
+		y.asideNice = threadprio.Lowest
+	} else if y.nice > host {
+		log.Info("pyexec: this process may not raise a thread's priority again (no CAP_SYS_NICE, RLIMIT_NICE below 20): "+
+			"long calls stand aside at the guests' priority, not the lowest, and a lowered guest's thread ends with its call",
+			"host_nice", host, "guests_nice", y.nice)
+	}
+	return y
 }
 
 // yields says whether g's call may yield the cores and stand aside.
@@ -175,13 +197,13 @@ func (y *yielder) leave(g *guestThread) {
 	y.mu.Unlock()
 	// Set back outside the lock: a thread at nice 19 holding it could keep
 	// the watch loop and the raises at deadlines waiting.
-	if g.pinned && (!lowered || g.th.SetNice(y.host) == nil) {
+	if g.pinned && (!lowered || y.mayRaise && g.th.SetNice(y.host) == nil) {
 		threadprio.Unpin()
 	}
 }
 
-// raise gives g's thread the guests' priority again, if it was lowered to
-// the lowest and may be raised: a guest past its deadline must run to
+// raise gives g's thread the guests' priority again, if it was lowered
+// below it and may be raised: a guest past its deadline must run to
 // notice it.
 func (y *yielder) raise(g *guestThread) {
 	y.mu.Lock()
@@ -193,9 +215,9 @@ func (y *yielder) raise(g *guestThread) {
 }
 
 // undemote gives g's thread, with y.mu held, the guests' priority again if
-// it is at the lowest and may be raised.
+// it stands below it (asideNice) and may be raised.
 func (y *yielder) undemote(g *guestThread) {
-	if g.demoted && g.th.SetNice(y.nice) == nil {
+	if g.demoted && y.asideNice != y.nice && g.th.SetNice(y.nice) == nil {
 		g.demoted, g.lowered = false, true
 	}
 }
@@ -251,7 +273,7 @@ func (y *yielder) watch() {
 				if err != nil || cpu-g.start < y.after {
 					continue
 				}
-				if err := g.th.SetNice(threadprio.Lowest); err != nil {
+				if err := g.th.SetNice(y.asideNice); err != nil {
 					y.log.Debug("pyexec: cannot lower a long call's priority", "err", err)
 					continue
 				}

@@ -86,3 +86,28 @@ func CurrentNice() (int, error) {
 	}
 	return 20 - v, nil
 }
+
+// MayRaise reports whether the process may set a thread it lowered back to
+// the priority it had (CAP_SYS_NICE, or an RLIMIT_NICE that allows it; a
+// container's default grants neither). It finds out by lowering a thread
+// of its own by one step and setting it back; where that fails, the thread
+// ends. False where the caller's thread is already at the lowest priority.
+func MayRaise() bool {
+	may := make(chan bool)
+	go func() {
+		th := Pin()
+		nice, err := th.Nice()
+		if err != nil || nice >= Lowest || th.SetNice(nice+1) != nil {
+			Unpin()
+			may <- false
+			return
+		}
+		if th.SetNice(nice) != nil {
+			may <- false // still pinned: the lowered thread ends with this goroutine
+			return
+		}
+		Unpin()
+		may <- true
+	}()
+	return <-may
+}

@@ -2,8 +2,11 @@ package threadprio_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -87,4 +90,48 @@ func highestOtherNice(t *testing.T, tid int) int {
 		}
 	}
 	return highest
+}
+
+// probeEnv makes the test binary print MayRaise and exit (TestMain), so
+// that a test can ask a process with other privileges.
+const probeEnv = "THREADPRIO_PRINT_MAY_RAISE"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(probeEnv) == "1" {
+		fmt.Println(threadprio.MayRaise())
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// A process may raise a thread it lowered where this one may, and not
+// without CAP_SYS_NICE and with RLIMIT_NICE 0 (a container's default);
+// asking leaves the caller's thread as it was.
+func TestMayRaise(t *testing.T) {
+	before, err := threadprio.CurrentNice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	here := threadprio.MayRaise()
+	if after, _ := threadprio.CurrentNice(); after != before {
+		t.Errorf("the caller's thread went from nice %d to %d", before, after)
+	}
+	ask := func(wrap ...string) string {
+		t.Helper()
+		args := append(wrap, os.Args[0])
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env = append(os.Environ(), probeEnv+"=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := ask(); got != fmt.Sprint(here) {
+		t.Errorf("a child process says %s, this one %v", got, here)
+	}
+	// prlimit and setpriv are util-linux's, which every Debian system has.
+	if got := ask("prlimit", "--nice=0:0", "setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice"); got != "false" {
+		t.Errorf("without CAP_SYS_NICE and with RLIMIT_NICE 0: MayRaise %s", got)
+	}
 }
