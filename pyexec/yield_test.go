@@ -1,9 +1,11 @@
 package pyexec_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"syscall"
@@ -203,6 +205,62 @@ func TestGuestsRunBelowTheHost(t *testing.T) {
 		// host's priority, or have ended where they may not be set back.
 		pyexec.WaitFor(t, model.name+": the guests' threads to leave the guests' priority", func() bool { return pyexec.ThreadsAtNice(t, host+5) == 0 })
 	}
+}
+
+// unprivilegedEnv marks the run of this test binary that
+// TestLongCallsStandAsideWhereThreadsCannotBeRaised makes without
+// CAP_SYS_NICE.
+const unprivilegedEnv = "PYEXEC_TEST_WITHOUT_SYS_NICE"
+
+// In a process that may not raise a thread again (a container's default:
+// no CAP_SYS_NICE, RLIMIT_NICE 0), a long call still stands aside from its
+// run slot, but at the guests' priority: no thread goes to the lowest,
+// where nothing could raise it for the collector or its deadline, and the
+// lowered thread ends with its call. Where this process may raise threads,
+// the test runs itself again without that right (prlimit and setpriv are
+// util-linux's, which every Debian system has).
+func TestLongCallsStandAsideWhereThreadsCannotBeRaised(t *testing.T) {
+	if threadprio.MayRaise() {
+		if os.Getenv(unprivilegedEnv) != "" {
+			t.Fatal("without CAP_SYS_NICE and with RLIMIT_NICE 0 the process may still raise threads")
+		}
+		cmd := exec.Command("prlimit", "--nice=0:0", "setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice",
+			os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), unprivilegedEnv+"=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("--- PASS: "+t.Name())) {
+			t.Fatalf("the test without CAP_SYS_NICE: %v\n%s", err, out)
+		}
+		return
+	}
+	host, err := threadprio.CurrentNice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host+5 >= threadprio.Lowest {
+		t.Fatalf("the test runs at nice %d: the guests' priority is the lowest", host)
+	}
+	p := newPool(t, pyexec.Options{Size: 1, YieldAfter: 20 * time.Millisecond})
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	looped := make(chan pyexec.Result, 1)
+	go func() {
+		r, _ := p.Execute(cctx, "while True: pass", pyexec.WithTimeout(time.Minute))
+		looped <- r
+	}()
+	pyexec.WaitFor(t, "the loop to go below the host", func() bool { return pyexec.ThreadsAtNice(t, host+5) == 1 })
+	// The loop stands aside: a quick call gets the only slot.
+	if r := run(t, p, "print(6*7)", pyexec.TimeoutCoversQueue(), pyexec.WithTimeout(30*time.Second)); !r.Passed || r.Stdout != "42\n" {
+		t.Fatalf("a quick call beside the loop: %+v", r)
+	}
+	if n := lowestPriorityThreads(t); n != 0 {
+		t.Errorf("%d threads at the lowest priority while the loop stands aside", n)
+	}
+	cancel()
+	if r := <-looped; r.Passed {
+		t.Errorf("the cancelled loop: %+v", r)
+	}
+	pyexec.WaitFor(t, "the loop's thread, which cannot be set back, to end", func() bool { return pyexec.ThreadsAtNice(t, host+5) == 0 })
 }
 
 // lowestPriorityThreads counts the process's threads at nice 19.
