@@ -97,6 +97,9 @@ func TestSmokeRunWritesValidResults(t *testing.T) {
 			if !f.Baseline && len(f.Ratios) == 0 {
 				t.Errorf("%s: %s / %s has no ratio to a baseline", s.ID, f.Group, f.Subject)
 			}
+			if f.Unit == "MiB" && f.Median <= 0 {
+				t.Errorf("%s: %s / %s: a size of %v MiB", s.ID, f.Group, f.Subject, f.Median)
+			}
 		}
 		if !strings.Contains(string(table), "## "+s.Title) {
 			t.Errorf("results.md has no section %q", s.Title)
