@@ -30,24 +30,23 @@ import (
 //
 // The pool runs Size interpreters at once, and on a machine with fewer
 // cores they share them evenly: under an RL scoring load (32 running on 2
-// cores, 2 s timeouts) the loops and heavy answers each held a run slot
-// for their whole timeout while quick answers queued behind them. So a call
-// in the isolated model that has used YieldAfter of CPU runs at the lowest
+// cores, 2 s timeouts) the loops and heavy answers each held a run slot for
+// their whole timeout while quick answers queued behind them. So a call in
+// the isolated model that has used YieldAfter of CPU runs at the lowest
 // priority (nice 19) from then on, as an operating system's feedback queue
 // would, and stands aside from its run slot for the next call: it still
 // runs, below the calls that have run less, and its verdict is the same
-// (RATIONALE "Long calls step aside"). CPU
-// time decides, not wall time, which load stretches. Its deadline is
-// wall-clock time, unchanged; at the deadline it is raised again, so that
-// it notices promptly. That needs CAP_SYS_NICE or RLIMIT_NICE; a process
-// without them (a container's default) cannot raise a thread once lowered,
-// so there a call stands aside at the guests' priority: at the lowest, it
-// kept the collector waiting and returned calls up to 2.5 s late. Every
-// lowered thread then ends with its call rather than run the next guest
-// at that priority. Fresh and session calls do not yield: with
-// them the deadlines' tail grew past 100 ms (190-300 ms in a third of the
-// runs, while guests ran at the host's priority); shared interpreters hold
-// state that later calls expect.
+// (RATIONALE "Long calls step aside"). CPU time decides, not wall time,
+// which load stretches. Its deadline is wall-clock time, unchanged; at the
+// deadline it is raised again, so that it notices promptly. That needs
+// CAP_SYS_NICE or RLIMIT_NICE; a process without them (a container's
+// default) cannot raise a thread once lowered, so there a call stands aside
+// at the guests' priority: at the lowest, it kept the collector waiting and
+// returned calls up to 2.5 s late. Every lowered thread then ends with its
+// call rather than run the next guest at that priority. Fresh and session
+// calls do not yield: with them the deadlines' tail grew past 100 ms
+// (190-300 ms in a third of the runs, while guests ran at the host's
+// priority); shared interpreters hold state that later calls expect.
 
 // guestsBelow is how far below the host's priority guests that have run
 // lowerAfter go: their threads' nice value is the host's plus this (at

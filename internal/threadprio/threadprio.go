@@ -91,7 +91,7 @@ func CurrentNice() (int, error) {
 // the priority it had (CAP_SYS_NICE, or an RLIMIT_NICE that allows it; a
 // container's default grants neither). It finds out by lowering a thread
 // of its own by one step and setting it back; where that fails, the thread
-// ends. False where the caller's thread is already at the lowest priority.
+// ends. False where the process's threads are at the lowest priority already.
 func MayRaise() bool {
 	may := make(chan bool)
 	go func() {
