@@ -15,6 +15,7 @@ import (
 	"github.com/sandhost/sandhost/bench/harness"
 	"github.com/sandhost/sandhost/internal/testhost"
 	"github.com/sandhost/sandhost/internal/testredis"
+	"github.com/sandhost/sandhost/internal/threadprio"
 )
 
 // schema compiles harness.Schema.
@@ -78,6 +79,9 @@ func TestSmokeRunWritesValidResults(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
+	if want := threadprio.MayRaise(); res.Machine.RaisesThreads != want {
+		t.Errorf("raises_threads %v, but this process may raise threads: %v", res.Machine.RaisesThreads, want)
+	}
 	if len(res.Scenarios) != len(harness.Scenarios) {
 		t.Fatalf("scenarios %d, want %d", len(res.Scenarios), len(harness.Scenarios))
 	}
@@ -129,7 +133,7 @@ func TestSchemaRefusesABrokenResult(t *testing.T) {
 	good := []byte(`{"schema": "sandhost-bench/1", "mode": "smoke", "started": "2026-11-26T03:00:00Z", "seconds": 1,
 		"command": "host bench", "redis": "embedded", "machine": {"cpu": "x", "cores": 2, "memory_mb": 1, "kernel": "6",
 		"go": "go1.26", "cpython": "3.13.5", "python": "/usr/bin/python3 (3.11.2)", "native_python": "", "redis": "7",
-		"commit": "abc", "load_start": 1, "load_end": 1},
+		"commit": "abc", "raises_threads": true, "load_start": 1, "load_end": 1},
 		"scenarios": [{"id": "python", "title": "2. Python executor", "seconds": 1, "figures": [
 			{"group": "g", "subject": "sandhost", "baseline": false, "unit": "ms", "better": "lower", "runs": [1], "median": 1,
 			 "ratios": [{"baseline": "python3", "value": 0.5}]},

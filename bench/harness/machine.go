@@ -12,6 +12,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/sandhost/sandhost/internal/threadprio"
 	"github.com/sandhost/sandhost/pyexec"
 )
 
@@ -32,6 +33,11 @@ type Machine struct {
 	NativePython string `json:"native_python"`
 	Redis        string `json:"redis"` // redis-server's version, or the given Redis's
 	Commit       string `json:"commit"`
+	// RaisesThreads says whether the process may raise a thread it
+	// lowered (CAP_SYS_NICE): without it long calls stand aside at the
+	// guests' priority, and the RL workload scores lower and later
+	// (RATIONALE "Where threads cannot be raised, nobody goes to nice 19").
+	RaisesThreads bool `json:"raises_threads"`
 	// LoadStart and LoadEnd are the one-minute load averages at the start
 	// and end of the run: a shared machine shows here.
 	LoadStart float64 `json:"load_start"`
@@ -41,7 +47,7 @@ type Machine struct {
 // describe fills what can be known before the run.
 func describe(ctx context.Context, cfg Config, py, native string) Machine {
 	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), Kernel: firstLine("/proc/sys/kernel/osrelease"),
-		Commit: commit(ctx), LoadStart: loadAvg()}
+		Commit: commit(ctx), LoadStart: loadAvg(), RaisesThreads: threadprio.MayRaise()}
 	m.CPU = procField("/proc/cpuinfo", "model name")
 	if kb, err := strconv.ParseInt(strings.TrimSuffix(procField("/proc/meminfo", "MemTotal"), " kB"), 10, 64); err == nil {
 		m.MemoryMB = kb / 1024

@@ -47,7 +47,11 @@ func Markdown(res *Result, charts []string) string {
 	if m.NativePython != "" {
 		fmt.Fprintf(&b, " and %s", m.NativePython)
 	}
-	fmt.Fprintf(&b, "; %s. Load average %.1f at the start, %.1f at the end.\n\n", m.Redis, m.LoadStart, m.LoadEnd)
+	fmt.Fprintf(&b, "; %s. Load average %.1f at the start, %.1f at the end.", m.Redis, m.LoadStart, m.LoadEnd)
+	if !m.RaisesThreads {
+		b.WriteString(" This process could not raise a thread it had lowered (no CAP_SYS_NICE): long calls stood aside at the guests' priority, so the RL workload scores lower and its deadlines hold less tightly than with it.")
+	}
+	b.WriteString("\n\n")
 	b.WriteString("Each figure is the median of its runs; p50/p99 are over every call of every run; a ratio is the figure " +
 		"over the baseline named (*baselines in italics*), measured in the same run.\n")
 	for _, s := range res.Scenarios {
