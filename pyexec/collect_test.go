@@ -17,10 +17,24 @@ import (
 // ThreadsAtNice is threadsAtNice for the package's external tests.
 var ThreadsAtNice = threadsAtNice
 
+// NeedsRaise is needsRaise for the package's external tests.
+var NeedsRaise = needsRaise
+
+// needsRaise stops a test that needs calls at the lowest priority, which
+// only a process that may raise a thread again puts there, with why.
+func needsRaise(t *testing.T) {
+	t.Helper()
+	if !threadprio.MayRaise() {
+		t.Fatal("this process may not raise a thread it lowered: run the tests as root or with CAP_SYS_NICE " +
+			"(without it calls stand aside at the guests' priority: TestLongCallsStandAsideWhereThreadsCannotBeRaised)")
+	}
+}
+
 // While the garbage collector marks, no guest is at the lowest priority,
 // so that the collector does not wait for it; it goes back once the mark
 // has ended.
 func TestGuestsAreRaisedWhileTheCollectorMarks(t *testing.T) {
+	needsRaise(t)
 	host, err := threadprio.CurrentNice()
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 // (here at its deadline) no thread of the host is left at that priority to
 // run other work.
 func TestLongCallYieldsToShortOnes(t *testing.T) {
+	pyexec.NeedsRaise(t)
 	p := newPool(t, pyexec.Options{Size: 2, YieldAfter: 20 * time.Millisecond})
 	if n := lowestPriorityThreads(t); n != 0 {
 		t.Fatalf("%d threads at the lowest priority before any call", n)
@@ -59,6 +60,7 @@ func TestLongCallYieldsToShortOnes(t *testing.T) {
 // do not hold the pool's slots from quick answers for their whole timeout.
 // At most Size calls stand aside at once.
 func TestLongCallsStepAside(t *testing.T) {
+	pyexec.NeedsRaise(t)
 	p := newPool(t, pyexec.Options{Size: 1, YieldAfter: 20 * time.Millisecond})
 	loops := make(chan pyexec.Result, 2)
 	loop := func() {
