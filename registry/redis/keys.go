@@ -105,6 +105,14 @@ local function dropService(name)
   publish('c:'..name)
 end
 
+-- A generation comes from a reset, or from a claim that found none (the
+-- store restarted empty, or the namespace was new or left empty): the latter
+-- starts with '~'. Only a reset's generation stops services of another one,
+-- so a claim that lands before the hosts' first beat after an empty restart
+-- does not stop the services they put back.
+local function claimGen(g) return '~'..g end
+local function outdated(gen, cur) return gen ~= cur and string.sub(cur, 1, 1) ~= '~' end
+
 -- dataKeys are the namespace's blobs and key-value map.
 local function dataKeys() return P..%[6]q, P..%[7]q end
 -- dropData removes them (reset, tidy).

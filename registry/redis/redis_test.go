@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,4 +167,53 @@ func newClient(dsn string) (goredis.UniversalClient, error) {
 		return nil, err
 	}
 	return goredis.NewUniversalClient(o.client()), nil
+}
+
+// After Redis restarts empty, a name claimed before any host has beaten
+// again must not stop the services the hosts put back: only a reset stops
+// them. The claim used to write a new generation, and the next beat then
+// stopped every other service as if the namespace had been reset.
+func TestClaimAfterEmptyRestartKeepsOtherServices(t *testing.T) {
+	ctx := context.Background()
+	be, err := Driver{}.Open(ctx, "embedded://", "restart-claim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	a, b := driver.HostInfo{ID: "a"}, driver.HostInfo{ID: "b"}
+	for _, h := range []driver.HostInfo{a, b} {
+		if _, err := be.Beat(ctx, h, time.Minute, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep, err := be.Claim(ctx, driver.Spec{Name: "keep", Owner: a.ID, MaxConcurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := be.(*backend).cmds.FlushAll(ctx).Err(); err != nil { // an empty restart
+		t.Fatal(err)
+	}
+	fresh, err := be.Claim(ctx, driver.Spec{Name: "fresh", Owner: b.ID, MaxConcurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stop, err := be.Beat(ctx, a, time.Minute, []driver.Spec{keep}); err != nil || len(stop) > 0 {
+		t.Fatalf("host a's beat after the restart: stop %v, %v; want nothing stopped", stop, err)
+	}
+	if stop, err := be.Beat(ctx, b, time.Minute, []driver.Spec{fresh}); err != nil || len(stop) > 0 {
+		t.Fatalf("host b's beat after the restart: stop %v, %v; want nothing stopped", stop, err)
+	}
+	if names, err := be.Names(ctx); err != nil || !slices.Equal(names, []string{"fresh", "keep"}) {
+		t.Fatalf("names after the restart: %v, %v; want [fresh keep]", names, err)
+	}
+	// A reset still stops both, whoever beats first.
+	if _, err := be.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if stop, err := be.Beat(ctx, a, time.Minute, []driver.Spec{keep}); err != nil || !slices.Equal(stop, []string{"keep"}) {
+		t.Fatalf("host a's beat after a reset: stop %v, %v; want [keep]", stop, err)
+	}
+	if stop, err := be.Beat(ctx, b, time.Minute, []driver.Spec{fresh}); err != nil || !slices.Equal(stop, []string{"fresh"}) {
+		t.Fatalf("host b's beat after a reset: stop %v, %v; want [fresh]", stop, err)
+	}
 }

@@ -22,7 +22,7 @@ if old == owner and redis.call('HGET', SPECS, name) == spec then
 end
 if old and (old == owner or alive(old)) then return false end
 local gen = redis.call('GET', GEN)
-if not gen then gen = ARGV[5]; redis.call('SET', GEN, gen) end
+if not gen then gen = claimGen(ARGV[5]); redis.call('SET', GEN, gen) end
 redis.call('HSET', SPECS, name, spec)
 redis.call('HSET', OWNERS, name, owner)
 redis.call('HSET', GENS, name, gen)
@@ -134,7 +134,7 @@ while i <= #ARGV do
     local j = i + 3 * (k - 1)
     local name, gen, o = ARGV[j], ARGV[j+1], owners[k]
     if not cur then cur = gen; redis.call('SET', GEN, gen) end
-    if gen ~= cur or (o and o ~= id) then
+    if outdated(gen, cur) or (o and o ~= id) then
       stop[#stop+1] = name
     elseif not o then
       -- the store lost the entry (restart, or this host was reaped while
@@ -165,7 +165,7 @@ for i = 4, #ARGV, 3 do
   local name, gen, spec = ARGV[i], ARGV[i+1], ARGV[i+2]
   if not cur then cur = gen; redis.call('SET', GEN, gen) end
   local o = redis.call('HGET', OWNERS, name)
-  if gen ~= cur or (o and o ~= id) then
+  if outdated(gen, cur) or (o and o ~= id) then
     stop[#stop+1] = name
   elseif not o then
     redis.call('HSET', SPECS, name, spec)
