@@ -225,3 +225,15 @@ if redis.call('HSETNX', rungKey(owner), ARGV[9], 1) == 1 then
 end
 return id
 `)
+
+// present: KEYS +queue per call; ARGV +entry ID per call. Returns 1 for each
+// request still in its queue, 0 for one that is gone: the lost-request
+// sweep asks this rather than XRANGE, which would send every waiting
+// payload back twice a second.
+var presentScript = script(`
+local out = {}
+for i = 6, #KEYS do
+  out[#out+1] = #redis.call('XRANGE', KEYS[i], ARGV[i-4], ARGV[i-4])
+end
+return out
+`)

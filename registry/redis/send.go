@@ -121,25 +121,21 @@ func (b *backend) sweepLost() {
 			}
 		}
 		b.mu.Unlock()
-		if len(calls) == 0 || b.begin() != nil {
+		if len(calls) == 0 {
 			continue
 		}
+		queues, ids := make([]string, len(calls)), make([]any, len(calls))
+		for i, pc := range calls {
+			queues[i], ids[i] = pc.key, pc.id
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), lostCheckInterval)
-		cmds := make([]*goredis.XMessageSliceCmd, len(calls))
-		_, err := b.cmds.Pipelined(ctx, func(p goredis.Pipeliner) error {
-			for i, pc := range calls {
-				cmds[i] = p.XRange(ctx, pc.key, pc.id, pc.id)
-			}
-			return nil
-		})
+		present, err := b.run(ctx, b.cmds, presentScript, queues, ids...).Int64Slice()
 		cancel()
-		b.end()
-		if err != nil && !errors.Is(err, goredis.Nil) {
+		if err != nil || len(present) != len(calls) {
 			continue // the store is unreachable: nothing can be told yet
 		}
 		for i, pc := range calls {
-			msgs, err := cmds[i].Result()
-			if err != nil || len(msgs) > 0 {
+			if present[i] > 0 {
 				continue
 			}
 			switch {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -113,5 +115,48 @@ func TestSendAtMostOnce(t *testing.T) {
 	}
 	if n := rs.Client().XLen(ctx, queue).Val(); n != 2 {
 		t.Fatalf("%d requests in the queue, want 2 (the first and the cut one, once)", n)
+	}
+}
+
+// A call waiting in its queue is checked for a lost request twice a
+// second; the check must not fetch the request, payload and all, each time.
+// It did: 4 MiB calls queued behind a busy service made Redis send their
+// payloads over and over (444 MiB for 32 MiB of requests).
+func TestLostCheckLeavesPayloadInRedis(t *testing.T) {
+	rs := testredis.Start(t)
+	ctx := context.Background()
+	be, err := Driver{}.Open(ctx, rs.URL(), "sweep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.Claim(ctx, driver.Spec{Name: "s", Owner: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	sent := func() int64 {
+		var n int64
+		for _, line := range strings.Split(rs.Client().Info(ctx, "stats").Val(), "\r\n") {
+			if v, ok := strings.CutPrefix(line, "total_net_output_bytes:"); ok {
+				n, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+		return n
+	}
+	const size = 4 << 20
+	before := sent()
+	// Nobody reads the queue: the call waits out its deadline, checked by
+	// three or four sweeps on the way.
+	callCtx, cancel := context.WithTimeout(ctx, 2200*time.Millisecond)
+	defer cancel()
+	if _, err := be.Send(callCtx, driver.Request{ID: "big", Queue: driver.ServiceQueue("s"), Payload: bytes.Repeat([]byte("x"), size)}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("unanswered call: %v, want its deadline", err)
+	}
+	out := sent() - before
+	t.Logf("Redis sent %d bytes while a %d-byte request waited 2.2 s unread", out, size)
+	if out > size/4 {
+		t.Fatalf("Redis sent %d bytes while a %d-byte request waited unread; the lost-request check must not fetch it", out, size)
 	}
 }
