@@ -11,8 +11,8 @@ import (
 // it stops those the store says are no longer ours.
 func (r *Registry) beat(ctx context.Context) error {
 	r.beatMu.Lock()
-	defer r.beatMu.Unlock()
 	if r.left {
+		r.beatMu.Unlock()
 		return ErrClosed
 	}
 	r.mu.Lock()
@@ -29,10 +29,20 @@ func (r *Registry) beat(ctx context.Context) error {
 	r.mu.Unlock()
 	stop, err := r.be.Beat(ctx, info, r.cfg.ttl, owned)
 	if err != nil {
+		r.beatMu.Unlock()
 		return err
 	}
+	// Removed under the lock, closed after it: a slow Close must not hold
+	// back the next beat.
+	detached := make(map[string]*localService, len(stop))
 	for _, name := range stop {
-		r.stopService(name, "reset or taken over")
+		if run := r.detachService(name); run != nil {
+			detached[name] = run
+		}
+	}
+	r.beatMu.Unlock()
+	for name, run := range detached {
+		r.finishStop(name, run, "reset or taken over")
 	}
 	return nil
 }

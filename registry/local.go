@@ -133,8 +133,17 @@ func (r *Registry) startLocal(ctx context.Context, spec driver.Spec, inst Servic
 		return fail(err)
 	}
 	r.mu.Lock()
+	detached := r.services[spec.Name] != run
 	run.spec = claimed
 	r.mu.Unlock()
+	if detached {
+		// Unregistered (or the registry closed) while it was being built:
+		// the claim made since must not outlive it.
+		if err := r.be.Release(ctx, spec.Name, r.id); err != nil {
+			r.log.Warn("release of a service unregistered while being built failed", "service", spec.Name, "err", err)
+		}
+		return fail(fmt.Errorf("%w: service %q was unregistered while it was being built", ErrNotFound, spec.Name))
+	}
 	run.svc = svc
 	run.lim = newLimiter(claimed.MaxConcurrency)
 	close(run.ready)
@@ -155,6 +164,15 @@ func (r *Registry) lookupLocal(name string) *localService {
 // stopService stops a local service: no new calls are taken, and a service
 // built here is closed.
 func (r *Registry) stopService(name, why string) {
+	if run := r.detachService(name); run != nil {
+		r.finishStop(name, run, why)
+	}
+}
+
+// detachService removes a local service from those this host runs, so no
+// new call reaches it and no later beat re-asserts it, and cancels its
+// calls. It returns nil when no service of that name runs here.
+func (r *Registry) detachService(name string) *localService {
 	r.mu.Lock()
 	run, ok := r.services[name]
 	if ok {
@@ -162,9 +180,16 @@ func (r *Registry) stopService(name, why string) {
 	}
 	r.mu.Unlock()
 	if !ok {
-		return
+		return nil
 	}
 	run.cancel()
+	return run
+}
+
+// finishStop waits for a detached service that is still being built, then
+// closes what a factory built. It may take as long as the construction and
+// the close: callers hold no lock a heartbeat needs.
+func (r *Registry) finishStop(name string, run *localService, why string) {
 	<-run.ready
 	if run.owned && run.svc != nil {
 		if err := closeService(run.svc); err != nil {

@@ -15,15 +15,19 @@ func (r *Registry) Unregister(ctx context.Context, name string) error {
 	if err := r.checkOpen(); err != nil {
 		return err
 	}
-	if r.lookupLocal(name) == nil {
+	// A heartbeat re-asserts the services it reads as running here, and
+	// would put the spec back after the release: wait for a beat under way,
+	// so that the next one finds the service gone. Only the removal holds
+	// the beats back; a service still being built is waited for after it,
+	// or a long construction would stop the heartbeat and get the host
+	// reaped.
+	r.beatMu.Lock()
+	run := r.detachService(name)
+	r.beatMu.Unlock()
+	if run == nil {
 		return fmt.Errorf("%w: no service %q runs on host %s", ErrNotFound, name, r.id)
 	}
-	// A heartbeat re-asserts the services it reads as running here, and
-	// would put the spec back after the release: wait for a beat under way
-	// and keep the next one out until the service is stopped.
-	r.beatMu.Lock()
-	r.stopService(name, "unregistered")
-	r.beatMu.Unlock()
+	r.finishStop(name, run, "unregistered")
 	if err := r.be.Release(ctx, name, r.id); err != nil {
 		return fmt.Errorf("registry: unregister %q: %w", name, err)
 	}

@@ -1,7 +1,10 @@
 package registry_test
 
 import (
+	"context"
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,6 +88,78 @@ func TestUnregisteredStaysGoneAcrossBeats(t *testing.T) {
 			if ok, err := peer.Contains(ctx, "s"); ok || err != nil {
 				t.Fatalf("unregistered service back after a beat: Contains = %v, %v", ok, err)
 			}
+		}
+	})
+}
+
+// gatedBuilds are the "gated" factory's constructions in progress, by the
+// "gate" argument: the factory reports that it started and waits until the
+// test releases it.
+var gatedBuilds sync.Map // string -> *gatedBuild
+
+type gatedBuild struct {
+	started, release chan struct{}
+	built            *counter
+}
+
+func init() {
+	registry.RegisterFactory("gated", registry.FactoryOf(func(_ context.Context, a struct{ Gate string }) (registry.Service, error) {
+		v, _ := gatedBuilds.Load(a.Gate)
+		g := v.(*gatedBuild)
+		close(g.started)
+		<-g.release
+		return g.built, nil
+	}))
+}
+
+// Unregistering a service still being built keeps the host's heartbeat
+// going (it used to hold the beats back until the factory returned, so a
+// construction longer than the TTL got the host reaped with all its
+// services), and the claim the construction then makes does not outlive it.
+func TestUnregisterDuringConstructionKeepsBeating(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		r := e.open(registry.WithHeartbeatTTL(300 * time.Millisecond))
+		peer := e.open()
+		if _, err := r.RegisterService(ctx, "other", &counter{}); err != nil {
+			t.Fatal(err)
+		}
+		g := &gatedBuild{started: make(chan struct{}), release: make(chan struct{}), built: &counter{}}
+		gatedBuilds.Store(t.Name(), g)
+		release := sync.OnceFunc(func() { close(g.release) })
+		t.Cleanup(release) // a failed wait must not leave the construction, and so Close, hanging
+		registered := make(chan error, 1)
+		go func() {
+			_, err := r.Register(ctx, "slow", "gated", registry.WithArgs(map[string]string{"gate": t.Name()}))
+			registered <- err
+		}()
+		<-g.started
+		advertised := func(n int) func() bool {
+			return func() bool {
+				hs, _ := peer.Hosts(ctx)
+				for _, h := range hs {
+					if h.ID == r.HostID() {
+						return h.Services == n
+					}
+				}
+				return false
+			}
+		}
+		waitUntil(t, "a beat advertising the service being built", advertised(2))
+		unregistered := make(chan error, 1)
+		go func() { unregistered <- r.Unregister(ctx, "slow") }()
+		waitUntil(t, "a beat after Unregister, the construction still under way", advertised(1))
+		release()
+		if err := <-unregistered; err != nil {
+			t.Fatalf("Unregister: %v", err)
+		}
+		if err := <-registered; !errors.Is(err, registry.ErrNotFound) {
+			t.Fatalf("Register of a service unregistered while built: %v, want ErrNotFound", err)
+		}
+		if !g.built.closed.Load() {
+			t.Fatal("the service built after its Unregister was not closed")
+		}
+		if names, err := peer.List(ctx); err != nil || !slices.Equal(names, []string{"other"}) {
+			t.Fatalf("services after: %v, %v; want [other]", names, err)
 		}
 	})
 }
