@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -12,9 +13,18 @@ import (
 
 var _ driver.DataStore = (*backend)(nil)
 
+// orphanDataTTL is how long data written where no host beats stays: the
+// beats of live hosts push its expiry back as they do the namespace's other
+// keys, and without them nobody would read it again (a module stored for a
+// registration that found no host, say). 30 s: namespaceTTLs of the default
+// 3 s heartbeat TTL.
+const orphanDataTTL = namespaceTTLs * 3 * time.Second
+
 // PutBlob implements driver.DataStore: HSETNX, so a blob is written once.
 func (b *backend) PutBlob(ctx context.Context, sum string, data []byte) error {
-	return b.do(ctx, "put blob "+sum, func() error { return b.cmds.HSetNX(ctx, b.keys.blobs(), sum, data).Err() })
+	return b.do(ctx, "put blob "+sum, func() error {
+		return b.write(ctx, b.keys.blobs(), func(p goredis.Pipeliner) { p.HSetNX(ctx, b.keys.blobs(), sum, data) })
+	})
 }
 
 // GetBlob implements driver.DataStore.
@@ -29,7 +39,21 @@ func (b *backend) KVGet(ctx context.Context, key string) ([]byte, error) {
 
 // KVSet implements driver.DataStore.
 func (b *backend) KVSet(ctx context.Context, key string, value []byte) error {
-	return b.do(ctx, "set key "+key, func() error { return b.cmds.HSet(ctx, b.keys.kv(), key, value).Err() })
+	return b.do(ctx, "set key "+key, func() error {
+		return b.write(ctx, b.keys.kv(), func(p goredis.Pipeliner) { p.HSet(ctx, b.keys.kv(), key, value) })
+	})
+}
+
+// write runs cmd on hash and, in the same transaction, gives hash an
+// expiry if it has none (orphanDataTTL), so that data written where no
+// host beats does not stay for good.
+func (b *backend) write(ctx context.Context, hash string, cmd func(goredis.Pipeliner)) error {
+	_, err := b.cmds.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		cmd(p)
+		p.ExpireNX(ctx, hash, orphanDataTTL)
+		return nil
+	})
+	return err
 }
 
 // KVDelete implements driver.DataStore.

@@ -217,3 +217,39 @@ func TestClaimAfterEmptyRestartKeepsOtherServices(t *testing.T) {
 		t.Fatalf("host b's beat after a reset: stop %v, %v; want [fresh]", stop, err)
 	}
 }
+
+// Data written where no host beats (a module stored for a registration that
+// then found no host, in a mistyped namespace) expires; it used to stay for
+// good, as only beats gave the data keys an expiry. With a host beating,
+// the beats keep it.
+func TestDataWithoutHostsExpires(t *testing.T) {
+	rs := testredis.Start(t)
+	ctx := context.Background()
+	be, err := Driver{}.Open(ctx, rs.URL(), "typo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	ds := be.(driver.DataStore)
+	if err := ds.PutBlob(ctx, "sum", []byte("module")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.KVSet(ctx, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	k := keysOf("typo")
+	for _, key := range []string{k.blobs(), k.kv()} {
+		if ttl := rs.Client().PTTL(ctx, key).Val(); ttl <= 0 || ttl > orphanDataTTL {
+			t.Errorf("%s: expiry %v, want at most %v", key, ttl, orphanDataTTL)
+		}
+	}
+	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.KVSet(ctx, "k", []byte("w")); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := rs.Client().PTTL(ctx, k.kv()).Val(); ttl <= orphanDataTTL {
+		t.Errorf("kv of a namespace with a host beating every minute: expiry %v, want the beat's", ttl)
+	}
+}
