@@ -23,7 +23,7 @@ const orphanDataTTL = namespaceTTLs * 3 * time.Second
 // PutBlob implements driver.DataStore: HSETNX, so a blob is written once.
 func (b *backend) PutBlob(ctx context.Context, sum string, data []byte) error {
 	return b.do(ctx, "put blob "+sum, func() error {
-		return b.write(ctx, b.keys.blobs(), func(p goredis.Pipeliner) { p.HSetNX(ctx, b.keys.blobs(), sum, data) })
+		return b.run(ctx, b.cmds, writeDataScript, []string{b.keys.blobs()}, "HSETNX", sum, data, orphanDataTTL.Milliseconds()).Err()
 	})
 }
 
@@ -40,20 +40,8 @@ func (b *backend) KVGet(ctx context.Context, key string) ([]byte, error) {
 // KVSet implements driver.DataStore.
 func (b *backend) KVSet(ctx context.Context, key string, value []byte) error {
 	return b.do(ctx, "set key "+key, func() error {
-		return b.write(ctx, b.keys.kv(), func(p goredis.Pipeliner) { p.HSet(ctx, b.keys.kv(), key, value) })
+		return b.run(ctx, b.cmds, writeDataScript, []string{b.keys.kv()}, "HSET", key, value, orphanDataTTL.Milliseconds()).Err()
 	})
-}
-
-// write runs cmd on hash and, in the same transaction, gives hash an
-// expiry if it has none (orphanDataTTL), so that data written where no
-// host beats does not stay for good.
-func (b *backend) write(ctx context.Context, hash string, cmd func(goredis.Pipeliner)) error {
-	_, err := b.cmds.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		cmd(p)
-		p.ExpireNX(ctx, hash, orphanDataTTL)
-		return nil
-	})
-	return err
 }
 
 // KVDelete implements driver.DataStore.

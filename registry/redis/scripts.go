@@ -237,3 +237,12 @@ for i = 6, #KEYS do
 end
 return out
 `)
+
+// writeData: KEYS +hash; ARGV +command (HSET or HSETNX) field value ttlms.
+// Writes a blob or a key's value and gives the hash an expiry if it has
+// none (orphanDataTTL), in one step and on any Redis (EXPIRE's NX needs 7.0).
+var writeDataScript = script(`
+redis.call(ARGV[2], KEYS[6], ARGV[3], ARGV[4])
+if redis.call('PTTL', KEYS[6]) == -1 then redis.call('PEXPIRE', KEYS[6], ARGV[5]) end
+return 1
+`)
