@@ -256,6 +256,12 @@ func (d *Dir) sync(ctx context.Context, name string) {
 		d.skip(name, f.manifestFile, cur, err)
 		return
 	}
+	if len(f.module) == 0 {
+		// A copy that has truncated the file but not written yet, or a file
+		// emptied: the wasm factory would say only that no module was given.
+		d.skip(name, f.moduleFile, cur, fmt.Errorf("%w: empty module file", registry.ErrInvalid))
+		return
+	}
 	key := f.key()
 	if cur != nil && cur.key == key {
 		return // touched, or written again with the same bytes

@@ -293,3 +293,41 @@ func TestRescanCatchesMissedChange(t *testing.T) {
 		t.Fatalf("missed change: %+v", c)
 	}
 }
+
+// An empty module file (a copy that has truncated it and not written yet)
+// is reported as such and skipped; the version serving keeps serving, and
+// the write that follows loads.
+func TestEmptyModuleWaitsForTheWrite(t *testing.T) {
+	r := openRegistry(t)
+	v1, v2 := build(t, 1), build(t, 2)
+	w := watch(t, r, dropin.Options{}, map[string][]byte{"ver.wasm": {}})
+	file := filepath.Join(w.path, "ver.wasm")
+	c := w.next(t)
+	if c.Err == nil || !errors.Is(c.Err, registry.ErrInvalid) || !strings.Contains(c.Err.Error(), "empty module file") || c.File != file || c.Version != "" {
+		t.Fatalf("empty at start: %+v; want ErrInvalid saying empty module file, about ver.wasm", c)
+	}
+	if ok, _ := r.Contains(ctx, "ver"); ok {
+		t.Fatal("an empty module was registered")
+	}
+
+	w.write(t, "ver.wasm", v1)
+	if c := w.applied(t); c.Version != sum(v1) {
+		t.Fatalf("written: %+v; want v1 serving", c)
+	}
+
+	if err := os.Truncate(file, 0); err != nil {
+		t.Fatal(err)
+	}
+	c = w.next(t)
+	if c.Err == nil || !strings.Contains(c.Err.Error(), "empty module file") || c.Version != sum(v1) {
+		t.Fatalf("truncated: %+v; want empty module file, v1 serving", c)
+	}
+	if out, err := call(t, r, "ver", "version"); err != nil || out != "1" {
+		t.Fatalf("after truncation: %q, %v; want the first build", out, err)
+	}
+
+	w.write(t, "ver.wasm", v2)
+	if c := w.applied(t); c.Version != sum(v2) || c.Previous != sum(v1) {
+		t.Fatalf("written again: %+v; want v2 upgrading v1", c)
+	}
+}

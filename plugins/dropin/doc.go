@@ -15,10 +15,11 @@
 // and holds the current build, which a new build replaces once it has
 // compiled and started an instance. Calls that had begun finish on the
 // old build, which is closed after them; calls that come after the swap
-// run on the new one. Files that do not load (a module that does not
-// compile, settings that do not parse, a function the settings name that
-// the module lacks) are logged with the file and the reason and skipped,
-// and a version already serving keeps serving. Deleting the module
+// run on the new one. Files that do not load (an empty module, one that
+// does not compile, settings that do not parse, a function the settings
+// name that the module lacks) are logged with the file and the reason and
+// skipped until they change again, and a version already serving keeps
+// serving. Deleting the module
 // unregisters the service; a plugin whose service a namespace reset
 // removed is registered again at the next rescan, since its file is still
 // there.
