@@ -21,6 +21,7 @@ import (
 const (
 	DefaultSettle = 250 * time.Millisecond
 	DefaultRescan = 30 * time.Second
+	DefaultRetry  = 2 * time.Second
 )
 
 // Options tune a [Dir]; the zero value is the defaults.
@@ -32,8 +33,16 @@ type Options struct {
 	// Rescan is the period of a full look at the directory, a safety net
 	// for changes the notifications missed (default DefaultRescan;
 	// negative: none). It also registers again a plugin that a namespace
-	// reset removed.
+	// reset removed, and tries again the plugins whose name could not be
+	// registered.
 	Rescan time.Duration
+	// Retry is how soon a plugin whose files loaded but whose name could
+	// not be registered (taken by another host, the registry unreachable)
+	// is tried again, though its files have not changed (default
+	// DefaultRetry; negative: at the rescans only). A host that died
+	// holds its names until its heartbeat expires (3 s by default), so a
+	// host restarted at once finds them taken for a few seconds.
+	Retry time.Duration
 	// Logger receives what happens to the plugins (default: the
 	// registry's).
 	Logger *slog.Logger
@@ -79,6 +88,10 @@ type Dir struct {
 type entry struct {
 	svc  *service    // nil while no build of it has loaded
 	seen fingerprint // the files as of the last attempt
+	// unclaimed is why the name could not be registered at the last
+	// attempt, the files having loaded; nil otherwise. Unlike a file that
+	// does not load, such a plugin is tried again with the same files.
+	unclaimed error
 }
 
 // Watch serves every NAME.wasm of dir as service NAME of reg, with the
@@ -101,6 +114,9 @@ func Watch(ctx context.Context, reg *registry.Registry, dir string, o Options) (
 	}
 	if o.Rescan == 0 {
 		o.Rescan = DefaultRescan
+	}
+	if o.Retry == 0 {
+		o.Retry = DefaultRetry
 	}
 	log := o.Logger
 	if log == nil {
@@ -142,6 +158,19 @@ func (d *Dir) run() {
 		defer t.Stop()
 		rescan = t.C
 	}
+	arm := func() {
+		if len(d.pending) == 0 {
+			return
+		}
+		next := time.Time{}
+		for _, at := range d.pending {
+			if next.IsZero() || at.Before(next) {
+				next = at
+			}
+		}
+		settled.Reset(time.Until(next))
+	}
+	arm() // Watch's first loads may have left retries due
 	for {
 		select {
 		case <-d.ctx.Done():
@@ -176,20 +205,13 @@ func (d *Dir) run() {
 				d.sync(d.ctx, name)
 			}
 		}
-		if len(d.pending) > 0 {
-			next := time.Time{}
-			for _, at := range d.pending {
-				if next.IsZero() || at.Before(next) {
-					next = at
-				}
-			}
-			settled.Reset(time.Until(next))
-		}
+		arm()
 	}
 }
 
-// rescan marks the plugins whose files differ from those last seen, and
-// registers again the plugins a namespace reset removed.
+// rescan marks the plugins whose files differ from those last seen or
+// whose name could not be registered, and registers again the plugins a
+// namespace reset removed.
 func (d *Dir) rescan() {
 	names, err := d.list()
 	if err != nil {
@@ -203,7 +225,7 @@ func (d *Dir) rescan() {
 	}
 	now := time.Now()
 	for _, name := range names {
-		if e := d.plugins[name]; e == nil || e.seen != d.fingerprint(name) {
+		if e := d.plugins[name]; e == nil || e.seen != d.fingerprint(name) || e.unclaimed != nil {
 			d.pending[name] = now
 		}
 	}
@@ -235,6 +257,13 @@ func (d *Dir) sync(ctx context.Context, name string) {
 		e = &entry{}
 	}
 	before := d.fingerprint(name)
+	// A retry with the same files: look the name up first (the registry
+	// caches it), rather than compile a build for a name still taken.
+	retry := e.unclaimed != nil && e.seen == before
+	if retry && !d.free(ctx, name) {
+		d.retryLater(name)
+		return
+	}
 	f, err := d.read(name)
 	if d.fingerprint(name) != before {
 		return // still being written: the writes' own events bring it back
@@ -247,6 +276,7 @@ func (d *Dir) sync(ctx context.Context, name string) {
 		return
 	}
 	e.seen = before
+	e.unclaimed = nil
 	d.plugins[name] = e
 	var cur *version
 	if e.svc != nil {
@@ -285,7 +315,20 @@ func (d *Dir) sync(ctx context.Context, name string) {
 		svc.cur.Store(v)
 		if _, err := d.reg.RegisterService(ctx, name, svc); err != nil {
 			p.Close()
-			d.skip(name, f.moduleFile, nil, err)
+			if errors.Is(err, registry.ErrInvalid) {
+				d.skip(name, f.moduleFile, nil, err) // the name itself: only a new file helps
+				return
+			}
+			// Taken, or the registry unreachable: the name may be free
+			// again with the same files (a dead host's entry expires).
+			e.unclaimed = err
+			d.retryLater(name)
+			if retry {
+				d.log.Debug("drop-in plugin still waiting for its name", "service", name, "err", err)
+				return
+			}
+			d.log.Warn("drop-in plugin not registered; trying again until its name is free", "service", name, "file", f.moduleFile, "err", err)
+			d.notify(Change{Name: name, File: f.moduleFile, Err: err})
 			return
 		}
 		e.svc = svc
@@ -301,6 +344,29 @@ func (d *Dir) sync(ctx context.Context, name string) {
 	d.retire(old)
 	d.log.Info("drop-in plugin upgraded", "service", name, "file", f.moduleFile, "version", short(p.Version()), "previous", short(old.plugin.Version()))
 	d.notify(Change{Name: name, File: f.moduleFile, Version: p.Version(), Previous: old.plugin.Version()})
+}
+
+// free says whether name can be registered as far as a lookup tells: not
+// when it is taken or the registry does not answer.
+func (d *Dir) free(ctx context.Context, name string) bool {
+	taken, err := d.reg.Contains(ctx, name)
+	if err != nil || taken {
+		d.log.Debug("drop-in plugin still waiting for its name", "service", name, "taken", taken, "err", err)
+		return false
+	}
+	return true
+}
+
+// retryLater tries plugin name again after Options.Retry, unless a change
+// of its files is already due sooner.
+func (d *Dir) retryLater(name string) {
+	if d.o.Retry < 0 {
+		return
+	}
+	at := time.Now().Add(d.o.Retry)
+	if due, ok := d.pending[name]; !ok || due.After(at) {
+		d.pending[name] = at
+	}
 }
 
 // skip reports files that do not load; cur, if any, keeps serving.

@@ -1,7 +1,9 @@
 package dropin_test
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -329,5 +331,98 @@ func TestEmptyModuleWaitsForTheWrite(t *testing.T) {
 	w.write(t, "ver.wasm", v2)
 	if c := w.applied(t); c.Version != sum(v2) || c.Previous != sum(v1) {
 		t.Fatalf("written again: %+v; want v2 upgrading v1", c)
+	}
+}
+
+// A host restarted at once finds its plugins' names still held by its
+// previous run, whose entries last until its heartbeat expires. The
+// plugin is reported once, tried again (soon, or at the rescans) with the
+// same files, and served once the name is free.
+func TestTakenNameIsServedOnceFree(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    dropin.Options
+	}{
+		{"retry", dropin.Options{Retry: 20 * time.Millisecond}},
+		{"rescan", dropin.Options{Retry: -1, Rescan: 20 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := "memory://" + strings.ReplaceAll(t.Name(), "/", "_")
+			// The previous run, which still holds the name.
+			previous := openHost(t, dsn)
+			old := registry.ServiceFunc(func(context.Context, string, []byte) ([]byte, error) { return []byte("old"), nil })
+			if _, err := previous.RegisterService(ctx, "ver", old); err != nil {
+				t.Fatal(err)
+			}
+			r := openHost(t, dsn)
+			log := newLogCount(t)
+			o := tc.o
+			o.Logger = slog.New(log)
+			v1 := build(t, 1)
+			w := watch(t, r, o, map[string][]byte{"ver.wasm": v1})
+			if c := w.next(t); !errors.Is(c.Err, registry.ErrExists) || c.Version != "" || c.File != filepath.Join(w.path, "ver.wasm") {
+				t.Fatalf("name taken: %+v; want ErrExists about ver.wasm", c)
+			}
+			if out, err := call(t, r, "ver", "version"); err != nil || out != "old" {
+				t.Fatalf("while taken: %q, %v; want the previous run's service", out, err)
+			}
+			waitUntil(t, "tried again", func() bool { return log.count("drop-in plugin still waiting for its name") >= 3 })
+
+			if err := previous.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// The next change is the plugin served: the retries that
+			// found the name taken reported nothing.
+			if c := w.next(t); c.Err != nil || c.Version != sum(v1) {
+				t.Fatalf("name free: %+v; want v1 serving", c)
+			}
+			h, err := r.Get(ctx, "ver")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Spec().Owner != r.HostID() {
+				t.Errorf("ver owned by %s, want this host %s", h.Spec().Owner, r.HostID())
+			}
+			if out, err := h.Call(ctx, "version", nil); err != nil || string(out) != "1" {
+				t.Errorf("served: %q, %v; want the first build", out, err)
+			}
+			if n := log.count("drop-in plugin not registered; trying again until its name is free"); n != 1 {
+				t.Errorf("the wait for the name logged %d times, want once", n)
+			}
+		})
+	}
+}
+
+// Two hosts of one namespace serve one directory: the first serves the
+// plugin, the second waits for the name, and takes the plugin over when
+// the first stops serving it.
+func TestSecondHostTakesOver(t *testing.T) {
+	dsn := "memory://" + t.Name()
+	r1, r2 := openHost(t, dsn), openHost(t, dsn)
+	v1 := build(t, 1)
+	w1 := watch(t, r1, dropin.Options{Retry: 20 * time.Millisecond}, map[string][]byte{"ver.wasm": v1})
+	if c := w1.next(t); c.Err != nil || c.Version != sum(v1) {
+		t.Fatalf("first host: %+v", c)
+	}
+	w2 := watchDir(t, r2, w1.path, dropin.Options{Retry: 20 * time.Millisecond})
+	if c := w2.next(t); !errors.Is(c.Err, registry.ErrExists) {
+		t.Fatalf("second host: %+v; want ErrExists", c)
+	}
+
+	if err := w1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c := w2.next(t); c.Err != nil || c.Version != sum(v1) {
+		t.Fatalf("second host once the first stopped: %+v; want v1 serving", c)
+	}
+	h, err := r1.Get(ctx, "ver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Spec().Owner != r2.HostID() {
+		t.Errorf("ver owned by %s, want the second host %s", h.Spec().Owner, r2.HostID())
+	}
+	if out, err := h.Call(ctx, "version", nil); err != nil || string(out) != "1" {
+		t.Errorf("through the first host: %q, %v; want the first build", out, err)
 	}
 }

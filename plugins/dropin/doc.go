@@ -19,10 +19,17 @@
 // does not compile, settings that do not parse, a function the settings
 // name that the module lacks) are logged with the file and the reason and
 // skipped until they change again, and a version already serving keeps
-// serving. Deleting the module
-// unregisters the service; a plugin whose service a namespace reset
-// removed is registered again at the next rescan, since its file is still
-// there.
+// serving. Deleting the module unregisters the service; a plugin whose
+// service a namespace reset removed is registered again at the next
+// rescan, since its file is still there.
+//
+// A plugin whose files load but whose name cannot be registered (another
+// host serves it, or still holds it: a host killed and restarted at once
+// finds its names held until its heartbeat expires; or the registry does
+// not answer) is logged once and tried again every Options.Retry and at
+// each rescan, with the same files, until it registers. Of two hosts
+// serving one directory, one serves each plugin, and the other takes it
+// over when the first stops serving it.
 //
 // The registry's max concurrency of a drop-in service is its first
 // build's instances; an upgrade that changes instances changes the pool,

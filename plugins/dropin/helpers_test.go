@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +30,13 @@ func build(t *testing.T, n int) []byte {
 
 func openRegistry(t *testing.T) *registry.Registry {
 	t.Helper()
-	r, err := registry.Open(ctx, "memory://"+strings.ReplaceAll(t.Name(), "/", "_"))
+	return openHost(t, "memory://"+strings.ReplaceAll(t.Name(), "/", "_"))
+}
+
+// openHost opens a host of namespace dsn; hosts of one dsn share it.
+func openHost(t *testing.T, dsn string) *registry.Registry {
+	t.Helper()
+	r, err := registry.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +54,28 @@ type watched struct {
 // watch serves a new temporary directory, after writing files into it.
 func watch(t *testing.T, r *registry.Registry, o dropin.Options, files map[string][]byte) *watched {
 	t.Helper()
-	w := &watched{path: t.TempDir(), changes: make(chan dropin.Change, 64)}
+	w := &watched{path: t.TempDir()}
 	for name, b := range files {
 		w.write(t, name, b)
 	}
-	o.OnChange = func(c dropin.Change) { w.changes <- c }
+	return watchDir(t, r, w.path, o)
+}
+
+// watchDir serves dir (o.Logger, if nil, logs to the test's output).
+func watchDir(t *testing.T, r *registry.Registry, dir string, o dropin.Options) *watched {
+	t.Helper()
+	w := &watched{path: dir, changes: make(chan dropin.Change, 64)}
+	o.OnChange = func(c dropin.Change) {
+		select {
+		case w.changes <- c:
+		default: // a Dir reporting in a loop: fail rather than block it
+			t.Errorf("more than %d changes unread; dropped %+v", cap(w.changes), c)
+		}
+	}
 	o.CacheDir = "-"
-	o.Logger = slog.New(slog.NewTextHandler(testLog{t}, nil))
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(testLog{t}, nil))
+	}
 	d, err := dropin.Watch(ctx, r, w.path, o)
 	if err != nil {
 		t.Fatal(err)
@@ -138,4 +160,44 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond) // a poll, not synchronisation
 	}
+}
+
+// logCount is a log handler that counts records by message, and shows
+// them (Debug included) with the test's output.
+type logCount struct {
+	slog.Handler
+	n *messages
+}
+
+type messages struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func newLogCount(t *testing.T) logCount {
+	h := slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelDebug})
+	return logCount{h, &messages{n: map[string]int{}}}
+}
+
+func (l logCount) Handle(c context.Context, r slog.Record) error {
+	l.n.mu.Lock()
+	l.n.n[r.Message]++
+	l.n.mu.Unlock()
+	return l.Handler.Handle(c, r)
+}
+
+// WithAttrs and WithGroup keep the count: a Dir's logger has attributes.
+func (l logCount) WithAttrs(as []slog.Attr) slog.Handler {
+	return logCount{l.Handler.WithAttrs(as), l.n}
+}
+
+func (l logCount) WithGroup(name string) slog.Handler {
+	return logCount{l.Handler.WithGroup(name), l.n}
+}
+
+// count is how many records said msg.
+func (l logCount) count(msg string) int {
+	l.n.mu.Lock()
+	defer l.n.mu.Unlock()
+	return l.n.n[msg]
 }
