@@ -139,12 +139,13 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 		return nil, fmt.Errorf("wasm: plugin %q: compile: %w", p.name, err)
 	}
 	p.pool = newPool(p.newInstance, p.instances)
-	inst, err := p.newInstance(ctx)
+	// The first instance is started through the pool, so Stats counts it.
+	inst, err := p.pool.get(ctx)
 	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("wasm: plugin %q: %w", p.name, err)
 	}
-	p.pool.keep(inst)
+	p.pool.put(inst)
 	return p, nil
 }
 

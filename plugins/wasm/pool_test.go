@@ -29,3 +29,18 @@ func TestPoolBoundsInstances(t *testing.T) {
 		t.Fatalf("stats %+v: want at most 2 instances for 40 calls", s)
 	}
 }
+
+// A new plugin counts the instance it started with, and a call on that
+// warm instance starts no other.
+func TestStatsCountFirstInstance(t *testing.T) {
+	p := newPlugin(t, cEchoSrc, wasm.Args{Instances: 2})
+	if s := p.Stats(); s.Created != 1 || s.Idle != 1 {
+		t.Fatalf("stats of a new plugin %+v: want 1 instance created, 1 idle", s)
+	}
+	if _, err := p.Call(context.Background(), "noop", nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Stats(); s.Created != 1 || s.Idle != 1 || s.Calls != 1 {
+		t.Fatalf("stats after a call %+v: want 1 instance created, 1 idle, 1 call", s)
+	}
+}
