@@ -11,9 +11,10 @@ import (
 	"github.com/sandhost/sandhost/registry"
 )
 
-// A trapping, a looping and a memory-hungry call each fail with their
-// reason, naming the plugin and the function; the instance is replaced and
-// the next call succeeds. An error the guest reports keeps its instance.
+// A trapping, a looping and a memory-hungry call (also one that logged
+// more than the error keeps of stderr first) each fail with their reason,
+// naming the plugin and the function; the instance is replaced and the
+// next call succeeds. An error the guest reports keeps its instance.
 func TestFailuresReplaceInstance(t *testing.T) {
 	// Go's runtime collects a few times before it gives up on memory: a
 	// second or more under -race, hence the generous timeout (the loop is
@@ -27,6 +28,7 @@ func TestFailuresReplaceInstance(t *testing.T) {
 		{"trap", time.Minute, wasm.ErrTrap},
 		{"loop", 500 * time.Millisecond, wasm.ErrTimeout},
 		{"hog", time.Minute, wasm.ErrMemory},
+		{"noisyhog", time.Minute, wasm.ErrMemory},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), c.deadline)
 		defer cancel()

@@ -305,7 +305,7 @@ func (p *Plugin) classify(ctx context.Context, inst *instance, err error) (reaso
 	if tail := strings.TrimSpace(inst.stderr.String()); tail != "" {
 		err = fmt.Errorf("%w; stderr: %s", err, tail)
 	}
-	if outOfMemory(inst.stderr.String()) {
+	if inst.stderr.oom {
 		return ErrMemory, err
 	}
 	return ErrTrap, err
@@ -318,14 +318,6 @@ func deadlineError(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ctx.Err(), c)
 	}
 	return ctx.Err()
-}
-
-// outOfMemory recognises the guest runtimes' words for a failed
-// memory.grow: Go's "out of memory", Rust's "memory allocation of N bytes
-// failed". wazero only makes memory.grow return -1 at the limit, so the
-// guest's own report is the signal.
-func outOfMemory(stderr string) bool {
-	return strings.Contains(stderr, "out of memory") || strings.Contains(stderr, "memory allocation of")
 }
 
 // Close stops calls in flight (they fail with ErrTimeout or ErrTrap),

@@ -4,6 +4,8 @@ package main
 
 import (
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/extism/go-pdk"
 
@@ -35,6 +37,17 @@ func hog() int32 {
 	for {
 		hoard = append(hoard, make([]byte, 1<<20))
 	}
+}
+
+// noisyhog logs more than a call's error keeps of stderr, as a plugin that
+// logs its progress does, then runs out of memory.
+//
+//go:wasmexport noisyhog
+func noisyhog() int32 {
+	for i := range 100 {
+		os.Stderr.WriteString("item " + strconv.Itoa(i) + " " + strings.Repeat(".", 100) + "\n")
+	}
+	return hog()
 }
 
 // call calls the service and method named in the config's "service" and
