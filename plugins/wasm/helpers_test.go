@@ -82,4 +82,7 @@ func newPlugin(t testing.TB, src string, a wasm.Args) *wasm.Plugin {
 
 func mustBuild(t testing.TB, src string) []byte { return wasmtest.Build(t, src) }
 
-const cEchoSrc = "plugins/wasm/examples/c-echo"
+const (
+	cEchoSrc     = "plugins/wasm/examples/c-echo"
+	lifecycleSrc = "plugins/wasm/testdata/lifecycle"
+)

@@ -2,6 +2,7 @@ package wasm
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -73,18 +74,36 @@ func (p *pool) get(ctx context.Context) (*instance, error) {
 	return inst, err
 }
 
-// put gives back a sound instance taken with get.
+// put gives back a sound instance taken with get. The idle instances are
+// full only when a failure's replacement came while a caller ran on an
+// instance it started itself: the one just used is kept (with one
+// instance, it holds the guest's state), the least recently used dropped.
 func (p *pool) put(inst *instance) {
-	p.keep(inst)
+	drop := inst
+	p.mu.Lock()
+	switch {
+	case p.closed:
+	case len(p.idle) < p.maxIdle:
+		p.idle, drop = append(p.idle, inst), nil
+	default:
+		drop = p.idle[0]
+		copy(p.idle, p.idle[1:])
+		p.idle[len(p.idle)-1] = inst
+	}
+	p.mu.Unlock()
+	if drop != nil {
+		drop.close()
+	}
 	p.slots <- struct{}{}
 }
 
-// keep adds an instance to the idle ones; beyond maxIdle, or after close,
-// it is closed.
-func (p *pool) keep(inst *instance) {
+// refilled adds a failure's replacement to the idle instances, below the
+// used ones (its memory is cold), unless callers have started enough
+// already or the pool is closed.
+func (p *pool) refilled(inst *instance) {
 	p.mu.Lock()
 	if !p.closed && len(p.idle) < p.maxIdle {
-		p.idle = append(p.idle, inst)
+		p.idle = slices.Insert(p.idle, 0, inst)
 		p.mu.Unlock()
 		return
 	}
@@ -107,7 +126,7 @@ func (p *pool) discard(inst *instance) {
 	go func() {
 		defer p.refill.Done()
 		if inst, err := p.start(p.ctx); err == nil {
-			p.keep(inst)
+			p.refilled(inst)
 		}
 	}()
 }
