@@ -9,7 +9,9 @@
 // exported function, and gives it back. An instance that traps, runs past
 // its timeout or exceeds its memory is discarded and replaced; the caller
 // gets a [*CallError] naming the plugin, the function and the reason, which
-// errors.Is matches against [ErrTrap], [ErrTimeout] or [ErrMemory].
+// errors.Is matches against [ErrTrap], [ErrTimeout] or [ErrMemory]. A guest
+// that exits with status 0 (C's exit(0), Go's os.Exit(0)) ends its call as
+// a success, with the output it set, and its instance, which is replaced.
 //
 // # State
 //

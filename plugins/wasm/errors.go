@@ -11,7 +11,7 @@ import (
 // the instance is discarded and replaced.
 var (
 	// ErrTrap: the guest trapped (a panic, unreachable, an out-of-bounds
-	// access) or exited.
+	// access) or exited with a status other than 0.
 	ErrTrap = errors.New("wasm: plugin trapped")
 	// ErrTimeout: the call ran past the plugin's timeout or the caller's
 	// context ended (deadline or cancel: errors.Is tells which); the guest

@@ -101,3 +101,22 @@ func TestHostCall(t *testing.T) {
 		t.Fatalf("plugin waiting in sandhost_call: %v, want ErrTimeout", err)
 	}
 }
+
+// A guest that exits with status 0 (C's exit(0), Go's os.Exit(0)) ends its
+// call as it left it, output included, and its instance, which cannot run
+// again: the next call runs on another.
+func TestExitZeroReplacesInstance(t *testing.T) {
+	ctx := context.Background()
+	p := newPlugin(t, lifecycleSrc, wasm.Args{Instances: 1})
+	if out, err := p.Call(ctx, "quit", nil); err != nil || string(out) != "bye" {
+		t.Fatalf("quit = %q, %v; want its output and no error", out, err)
+	}
+	if s := p.Stats(); s.Discarded != 1 {
+		t.Errorf("stats %+v: want the exited instance discarded", s)
+	}
+	for _, want := range []string{"1", "2"} {
+		if out, err := p.Call(ctx, "incr", nil); err != nil || string(out) != want {
+			t.Fatalf("incr after an exit = %q, %v; want %q", out, err, want)
+		}
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // instance is one Extism instance and what it wrote to stderr in its
@@ -14,18 +16,29 @@ import (
 type instance struct {
 	ext    *extism.Plugin
 	stderr *stderrLog
+	// exited: the guest ended its module (WASI proc_exit), which Extism
+	// reports as a success when the status is 0; the instance cannot run
+	// again.
+	exited atomic.Bool
 }
 
 // newInstance starts an instance of the compiled plugin.
 func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
-	stderr := &stderrLog{}
-	ext, err := p.compiled.Instance(ctx, extism.PluginInstanceConfig{
-		ModuleConfig: wazero.NewModuleConfig().WithStderr(stderr),
+	inst := &instance{stderr: &stderrLog{}}
+	// wazero tells the modules' close, proc_exit's included, to the
+	// notifier they were instantiated with; Extism exposes neither that nor
+	// the module's IsClosed.
+	ctx = experimental.WithCloseNotifier(ctx, experimental.CloseNotifyFunc(func(context.Context, uint32) {
+		inst.exited.Store(true)
+	}))
+	var err error
+	inst.ext, err = p.compiled.Instance(ctx, extism.PluginInstanceConfig{
+		ModuleConfig: wazero.NewModuleConfig().WithStderr(inst.stderr),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
 	}
-	return &instance{ext: ext, stderr: stderr}, nil
+	return inst, nil
 }
 
 func (i *instance) close() { i.ext.Close(context.Background()) }

@@ -233,7 +233,7 @@ type Stats struct {
 	Calls     uint64 `json:"calls"`
 	Idle      int    `json:"idle"`      // warm instances waiting
 	Created   uint64 `json:"created"`   // instances started
-	Discarded uint64 `json:"discarded"` // instances dropped after a failure
+	Discarded uint64 `json:"discarded"` // instances dropped after a failure or the guest's exit
 }
 
 // Stats returns the plugin's counters.
@@ -274,7 +274,7 @@ func (p *Plugin) Call(ctx context.Context, method string, payload []byte) ([]byt
 	inst.stderr.reset()
 	rc, out, err := inst.ext.CallWithContext(ctx, method, payload)
 	if err == nil {
-		p.pool.put(inst)
+		p.release(inst)
 		if rc != 0 {
 			return nil, &CallError{Plugin: p.name, Function: method, Err: fmt.Errorf("returned %d", rc)}
 		}
@@ -282,11 +282,22 @@ func (p *Plugin) Call(ctx context.Context, method string, payload []byte) ([]byt
 	}
 	reason, detail := p.classify(ctx, inst, err)
 	if reason == nil {
-		p.pool.put(inst)
+		p.release(inst)
 	} else {
 		p.pool.discard(inst)
 	}
 	return nil, &CallError{Plugin: p.name, Function: method, Reason: reason, Err: detail}
+}
+
+// release gives back the instance of a call that ended as the guest meant:
+// to the pool, or, when the guest exited with status 0, for a replacement
+// (the call's result stands: it is what the guest left before it exited).
+func (p *Plugin) release(inst *instance) {
+	if inst.exited.Load() {
+		p.pool.discard(inst)
+		return
+	}
+	p.pool.put(inst)
 }
 
 // classify says why a call failed: nil when the guest reported an error
