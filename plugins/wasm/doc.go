@@ -6,12 +6,16 @@
 // files. Each service compiles its module once (an Extism CompiledPlugin,
 // through the on-disk compilation cache under ~/.cache/sandhost) and keeps
 // a pool of ready instances: a call takes a warm instance, runs one
-// exported function, and gives it back. An instance that traps, runs past
-// its timeout or exceeds its memory is discarded and replaced; the caller
-// gets a [*CallError] naming the plugin, the function and the reason, which
-// errors.Is matches against [ErrTrap], [ErrTimeout] or [ErrMemory]. A guest
-// that exits with status 0 (C's exit(0), Go's os.Exit(0)) ends its call as
-// a success, with the output it set, and its instance, which is replaced.
+// exported function, and gives it back. An instance is warm before any
+// call has it: the guest runtime's initialisation (a WASI reactor's
+// _initialize, for Go its runtime and package init), which Extism would run
+// inside the instance's first call, runs as the instance starts. An
+// instance that traps, runs past its timeout or exceeds its memory is
+// discarded and replaced; the caller gets a [*CallError] naming the plugin,
+// the function and the reason, which errors.Is matches against [ErrTrap],
+// [ErrTimeout] or [ErrMemory]. A guest that exits with status 0 (C's
+// exit(0), Go's os.Exit(0)) ends its call as a success, with the output it
+// set, and its instance, which is replaced.
 //
 // # State
 //
@@ -45,6 +49,6 @@
 // what it waits on does not heed the context (a Redis client waits for its
 // read timeout), and the instance is then stopped: a timeout interrupts a
 // plugin inside a host function too. A plugin's own timeout bounds its run
-// on an instance; waiting for an instance is bounded by the caller's
-// deadline only.
+// on an instance; waiting for an instance, starting one included, is
+// bounded by the caller's deadline only.
 package wasm

@@ -67,6 +67,38 @@ func TestPluginTimeout(t *testing.T) {
 	}
 }
 
+// An instance's guest runtime has started (Go's runtime and package init)
+// before a call gets the instance, so a plugin that takes far longer to
+// start than its timeout serves its first call, and the first after a
+// failure, on the new instance.
+func TestTimeoutExcludesInstanceStart(t *testing.T) {
+	ctx := context.Background()
+	reg, _ := openMemory(t)
+	// The plugin's package init waits for this: a second, far beyond the
+	// plugin's timeout.
+	data := registry.ServiceFunc(func(ctx context.Context, _ string, _ []byte) ([]byte, error) {
+		select {
+		case <-time.After(time.Second):
+			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	if _, err := reg.RegisterService(ctx, "data", data); err != nil {
+		t.Fatal(err)
+	}
+	h := register(t, reg, "slowinit", slowInitSrc, wasm.Args{Instances: 1, Timeout: 300 * time.Millisecond, Config: map[string]string{"service": "data"}})
+	if out, err := h.Call(ctx, "ok", []byte("first")); err != nil || string(out) != "first" {
+		t.Fatalf("first call = %q, %v", out, err)
+	}
+	if _, err := h.Call(ctx, "trap", nil); !errors.Is(err, wasm.ErrTrap) {
+		t.Fatalf("trap: %v, want ErrTrap", err)
+	}
+	if out, err := h.Call(ctx, "ok", []byte("after trap")); err != nil || string(out) != "after trap" {
+		t.Fatalf("first call on the replacement = %q, %v", out, err)
+	}
+}
+
 // sandhost_call reaches another service of the namespace; the plugin's
 // timeout interrupts it while it waits there, and the call fails with
 // ErrTimeout instead of hanging.

@@ -18,6 +18,7 @@ const (
 	counterSrc   = "plugins/wasm/examples/counter"
 	rewardSrc    = "plugins/wasm/examples/reward"
 	misbehaveSrc = "plugins/wasm/testdata/misbehave"
+	slowInitSrc  = "plugins/wasm/testdata/slowinit"
 )
 
 // syncBuffer is a log sink safe for the goroutines of a registry.

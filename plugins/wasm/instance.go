@@ -3,7 +3,9 @@ package wasm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	extism "github.com/extism/go-sdk"
@@ -37,6 +39,21 @@ func (p *Plugin) newInstance(ctx context.Context) (*instance, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", err)
+	}
+	if p.init == "" {
+		return inst, nil
+	}
+	// Under the start's context (New's, a waiting caller's, a refill's),
+	// never a call's timeout.
+	if _, _, err = inst.ext.CallWithContext(ctx, p.init, nil); err == nil && inst.exited.Load() {
+		err = errors.New("the guest exited")
+	}
+	if err != nil {
+		if tail := strings.TrimSpace(inst.stderr.String()); tail != "" {
+			err = fmt.Errorf("%w; stderr: %s", err, tail)
+		}
+		inst.close()
+		return nil, fmt.Errorf("initialise: %w", err)
 	}
 	return inst, nil
 }

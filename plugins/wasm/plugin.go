@@ -68,6 +68,9 @@ type Plugin struct {
 	reg       *registry.Registry
 	log       *slog.Logger
 	instances int
+	// init is the guest runtime's initialisation, run as an instance
+	// starts (see hideInitExports); "": none, or Extism runs it lazily.
+	init string
 
 	cache    wazero.CompilationCache
 	compiled *extism.CompiledPlugin
@@ -119,10 +122,18 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 		WithMemoryLimitPages(uint32((st.memory + 1<<16 - 1) >> 16))
 	p.cache = openCache(o.CacheDir)
 	rc = rc.WithCompilationCache(p.cache)
+	module, inits := hideInitExports(module)
 	exports, err := exportedFunctions(ctx, rc, module)
 	if err != nil {
 		p.closeCache()
 		return nil, fmt.Errorf("wasm: plugin %q: %w", p.name, err)
+	}
+	// Extism runs the first that takes no parameters, which those listed do.
+	for _, name := range inits {
+		if slices.Contains(exports, name) {
+			p.init = name
+			break
+		}
 	}
 	if p.functions, err = methods(exports, a.Functions); err != nil {
 		p.closeCache()
