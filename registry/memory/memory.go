@@ -361,11 +361,33 @@ func (b *backend) Arrivals(ctx context.Context, host string) ([]string, error) {
 		s.mu.Unlock()
 		select {
 		case <-wait:
+			s.mu.Lock()
+			gone := s.bells[host] != bl // the host left (dropHostLocked)
+			s.mu.Unlock()
+			if gone {
+				return nil, nil
+			}
 		case <-timer.C:
+			s.dropIdleBell(host)
 			return nil, nil
 		case <-ctx.Done():
+			s.dropIdleBell(host)
 			return nil, ctx.Err()
 		}
+	}
+}
+
+// dropIdleBell removes the bell of a host that is not live, if nothing rang
+// it: a read after the host left makes one, and the store outlives the
+// registries that use it.
+func (s *store) dropIdleBell(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, live := s.hosts[host]; live {
+		return
+	}
+	if b, ok := s.bells[host]; ok && len(b.queues) == 0 {
+		delete(s.bells, host)
 	}
 }
 

@@ -63,3 +63,42 @@ func TestNamespace(t *testing.T) {
 	}
 	drivertest.TestNamespace(t, be)
 }
+
+// A host's bell goes with the host, even when its arrivals reader reads
+// again between the leave and its own end: the store lives as long as the
+// process, and it used to keep a bell for every registry closed.
+func TestLeftHostKeepsNoBell(t *testing.T) {
+	ctx := context.Background()
+	be, err := Driver{}.Open(ctx, "memory://left-bells", "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan error, 1)
+	go func() { _, err := be.Arrivals(ctx, "h"); read <- err }()
+	s := be.(*backend).s
+	for waiting := false; !waiting; { // until the reader waits on the bell
+		s.mu.Lock()
+		_, waiting = s.bells["h"]
+		s.mu.Unlock()
+		if !waiting {
+			time.Sleep(time.Millisecond) // polling a condition, not timing
+		}
+	}
+	if err := be.Leave(ctx, "h"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-read; err != nil {
+		t.Fatalf("Arrivals as its host left: %v", err)
+	}
+	done, cancel := context.WithCancel(ctx)
+	cancel() // the reader's registry closing
+	be.Arrivals(done, "h")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.bells["h"]; ok {
+		t.Fatal("the store keeps a bell for a host that left")
+	}
+}
