@@ -50,8 +50,9 @@ type Figure struct {
 	// median); Median is their median.
 	Runs   []float64 `json:"runs"`
 	Median float64   `json:"median"`
-	// P50 and P99 are over every operation of every run, for a latency
-	// figure (in Unit); 0 otherwise.
+	// P50 and P99 are the latencies of the figure's operations in ms, over
+	// every operation of every run (a throughput figure's calls or samples
+	// too, whatever its Unit); 0 where none were timed.
 	P50 float64 `json:"p50,omitempty"`
 	P99 float64 `json:"p99,omitempty"`
 	// Ratios is Median over each baseline's Median in the group.

@@ -60,7 +60,8 @@ func runScoring(ctx context.Context, b *bench, s *ScenarioRun) error {
 func scoreGroup(ctx context.Context, b *bench, s *ScenarioRun, cfg scoring.Config, samples []scoring.Answer, modes []scoring.Mode, repeats int, suffix string) error {
 	group := fmt.Sprintf("%d samples%s, %d in flight, pool of %d, %s timeout", cfg.Samples, suffix, cfg.InFlight, cfg.PoolSize, cfg.Timeout)
 	for _, mode := range modes {
-		var perSec, p50, p99 []float64
+		var perSec []float64
+		var lat []time.Duration
 		counts := map[string]int{}
 		for range repeats {
 			rep, err := scoring.Run(ctx, cfg, mode, samples)
@@ -68,7 +69,7 @@ func scoreGroup(ctx context.Context, b *bench, s *ScenarioRun, cfg scoring.Confi
 				return err
 			}
 			perSec = append(perSec, rep.PerSecond)
-			p50, p99 = append(p50, ms(rep.P50)), append(p99, ms(rep.P99))
+			lat = append(lat, rep.Latencies...)
 			// Counts add up over the repeats: a wrong verdict in any run shows.
 			counts["timeouts"] += rep.Timeouts
 			counts["late_timeouts"] += rep.Late // returned more than 100 ms past the deadline
@@ -85,9 +86,7 @@ func scoreGroup(ctx context.Context, b *bench, s *ScenarioRun, cfg scoring.Confi
 		}
 		f := valueFigure(Figure{Group: group, Subject: subject, Baseline: baseline, Unit: "samples/s", Better: "higher",
 			Concurrency: cfg.InFlight, PoolSize: cfg.PoolSize, Counts: counts}, perSec)
-		// The scorer reports each run's p50 and p99: the figure's are
-		// their medians.
-		f.P50, f.P99 = median(p50), median(p99)
+		f.setLatencies(lat) // over every sample of every run, as for the other figures
 		b.add(s, f)
 	}
 	return nil

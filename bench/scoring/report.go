@@ -18,6 +18,8 @@ type Report struct {
 	Wall      time.Duration
 	PerSecond float64
 	P50, P99  time.Duration // latency from submission to result
+	// Latencies are every sample's latency (P50 and P99 are theirs).
+	Latencies []time.Duration
 	// SpuriousTimeouts are the quick samples (every kind but loop and
 	// heavy: they finish natively in a small fraction of the timeout) that
 	// came back timed out, issue 7's "spurious timeouts": Queued of them
@@ -104,6 +106,7 @@ func report(mode Mode, cfg Config, r run) Report {
 			}
 		}
 	}
+	rep.Latencies = lat
 	rep.P50, rep.P99 = stats.Quantile(lat, 0.50), stats.Quantile(lat, 0.99)
 	rep.OvershootP50 = stats.Quantile(over, 0.50)
 	if len(over) > 0 {
