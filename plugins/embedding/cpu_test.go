@@ -121,4 +121,11 @@ func TestMatmulOutputIsBounded(t *testing.T) {
 	if _, err := s.Matmul(context.Background(), MatmulRequest{A: tall, B: wide}); !errors.Is(err, registry.ErrInvalid) {
 		t.Fatalf("matmul of 100000×1 by 1×100000: %v, want ErrInvalid", err)
 	}
+	// A B with rows and no columns holds no value and is refused at once;
+	// its transpose used to loop over every row, holding the service (and
+	// Close) until it ended, whatever the context said.
+	hollow := Matrix{Rows: 1 << 62, Cols: 0}
+	if _, err := s.Matmul(context.Background(), MatmulRequest{A: tall, B: hollow}); !errors.Is(err, registry.ErrInvalid) {
+		t.Fatalf("matmul by a %d×0 matrix: %v, want ErrInvalid", hollow.Rows, err)
+	}
 }

@@ -29,18 +29,28 @@ func (s *Service) Matmul(ctx context.Context, req MatmulRequest) (Matrix, error)
 	if err := req.B.check("b"); err != nil {
 		return Matrix{}, err
 	}
-	bT := req.B
-	if !req.BTransposed {
-		bT = transpose(req.B)
+	// Shapes first: transposing a B of 4e18 rows and no columns loops
+	// 4e18 times over nothing, holding the service.
+	inner := req.B.Rows
+	if req.BTransposed {
+		inner = req.B.Cols
 	}
-	if req.A.Empty() || bT.Empty() || req.A.Cols != bT.Cols {
+	if req.A.Empty() || req.B.Empty() || req.A.Cols != inner {
 		return Matrix{}, fmt.Errorf("%w: matmul of %d×%d by %d×%d", registry.ErrInvalid, req.A.Rows, req.A.Cols, req.B.Rows, req.B.Cols)
 	}
 	// The request's size does not bound the answer's: 1 MB of JSON (100k×1
 	// by 1×100k) asks for 10^10 values.
-	if out := int64(req.A.Rows) * int64(bT.Rows); out > MaxProductValues {
+	outCols := req.B.Cols
+	if req.BTransposed {
+		outCols = req.B.Rows
+	}
+	if out := int64(req.A.Rows) * int64(outCols); out > MaxProductValues {
 		return Matrix{}, fmt.Errorf("%w: matmul of %d×%d by %d×%d makes %d values; at most %d", registry.ErrInvalid,
 			req.A.Rows, req.A.Cols, req.B.Rows, req.B.Cols, out, int64(MaxProductValues))
+	}
+	bT := req.B
+	if !req.BTransposed {
+		bT = transpose(req.B)
 	}
 	return s.eng.product(ctx, req.A, bT)
 }

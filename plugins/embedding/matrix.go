@@ -82,8 +82,10 @@ func (m *Matrix) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		// Shapes are bounded before they are multiplied (2³²×2³² overflows to
-		// 0); the kernels index elements with 32 bits.
-		if p.Rows < 0 || p.Cols < 0 || (p.Cols > 0 && p.Rows > math.MaxInt32/p.Cols) || len(p.F32) != 4*p.Rows*p.Cols {
+		// 0), each on its own too (4e18×0 holds no value but loops over its
+		// rows); the kernels index elements with 32 bits.
+		if p.Rows < 0 || p.Cols < 0 || p.Rows > math.MaxInt32 || p.Cols > math.MaxInt32 ||
+			(p.Cols > 0 && p.Rows > math.MaxInt32/p.Cols) || len(p.F32) != 4*p.Rows*p.Cols {
 			return fmt.Errorf("%w: packed matrix %d×%d needs %d bytes of f32, got %d", registry.ErrInvalid, p.Rows, p.Cols, 4*p.Rows*p.Cols, len(p.F32))
 		}
 		data := make([]float32, p.Rows*p.Cols)

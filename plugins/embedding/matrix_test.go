@@ -39,6 +39,7 @@ func TestMatrixJSONRejects(t *testing.T) {
 		`{"rows": 4294967296, "cols": 4294967296, "f32": ""}`,
 		`{"rows": 1, "cols": 2, "f32": "AAAA"}`,
 		`{"rows": -1, "cols": 0, "f32": ""}`,
+		`{"rows": 4000000000000000000, "cols": 0, "f32": ""}`, // no value, but 4e18 rows to loop over
 		`{"rows": 1, "cols": 1, "f32": "AAAAAA==", "extra": 1}`,
 		`[[1, 2], [3]]`,
 		`"text"`,
