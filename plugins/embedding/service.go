@@ -100,11 +100,19 @@ func (s *Service) Call(ctx context.Context, method string, payload []byte) ([]by
 // context hold. Calls in progress finish first.
 func (s *Service) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
+	s.mu.Unlock()
+	// A load in progress finishes first, freeing what it prepared as it
+	// finds the service closed: once the engine has closed, nothing could
+	// free a corpus it put on the device.
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.eng.release(s.stored)
 	s.stored = nil
 	return s.eng.close()
