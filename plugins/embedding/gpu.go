@@ -233,10 +233,28 @@ func (e *gpuEngine) launchScores(g *cuda.Current, queries cuda.DevicePtr, c *cor
 	if normalizedScores {
 		scale = c.dev.invNorm
 	}
-	n := c.m.Rows
-	grid := cuda.Dim3{X: uint32((n + blockCols - 1) / blockCols), Y: uint32((rows + blockRows - 1) / blockRows)}
-	return g.Launch(e.scores, grid, cuda.Dim3{X: threadsPerSide * threadsPerSide},
-		queries, c.dev.data, scores, scale, uint32(rows), uint32(n), uint32(c.m.Cols))
+	return e.launchScoreRows(g, queries, c.dev.data, scores, scale, rows, c.m.Rows, c.m.Cols)
+}
+
+// maxLaunchRows is the most rows one launch of the score kernel covers:
+// CUDA bounds a grid's Y size at 65,535 blocks of blockRows rows. A tall
+// matmul (8.4M rows by a few columns) or a block of queries against a tiny
+// corpus exceeds it.
+const maxLaunchRows = 65535 * blockRows
+
+// launchScoreRows starts the score kernel on a (rows × d) against b
+// (n × d) into out (rows × n), scaled by scale where it is not 0, in
+// launches of at most maxLaunchRows rows.
+func (e *gpuEngine) launchScoreRows(g *cuda.Current, a, b, out, scale cuda.DevicePtr, rows, n, d int) error {
+	for r := 0; r < rows; r += maxLaunchRows {
+		m := min(maxLaunchRows, rows-r)
+		grid := cuda.Dim3{X: uint32((n + blockCols - 1) / blockCols), Y: uint32((m + blockRows - 1) / blockRows)}
+		if err := g.Launch(e.scores, grid, cuda.Dim3{X: threadsPerSide * threadsPerSide},
+			a+cuda.DevicePtr(4*r*d), b, out+cuda.DevicePtr(4*r*n), scale, uint32(m), uint32(n), uint32(d)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reduce starts the selection passes over the score matrix in buf (rows ×
@@ -279,9 +297,7 @@ func (e *gpuEngine) product(_ context.Context, a, bT Matrix) (Matrix, error) {
 		if err := cuda.CopyToDevice(g, bufs[1], bT.Data); err != nil {
 			return err
 		}
-		grid := cuda.Dim3{X: uint32((bT.Rows + blockCols - 1) / blockCols), Y: uint32((a.Rows + blockRows - 1) / blockRows)}
-		if err := g.Launch(e.scores, grid, cuda.Dim3{X: threadsPerSide * threadsPerSide},
-			bufs[0], bufs[1], bufs[2], cuda.DevicePtr(0), uint32(a.Rows), uint32(bT.Rows), uint32(a.Cols)); err != nil {
+		if err := e.launchScoreRows(g, bufs[0], bufs[1], bufs[2], 0, a.Rows, bT.Rows, a.Cols); err != nil {
 			return err
 		}
 		return cuda.CopyFromDevice(g, out.Data, bufs[2])

@@ -142,7 +142,9 @@ func TestGPUMatmul(t *testing.T) {
 	g := gpuService(t)
 	cpu := &Service{eng: newCPUEngine(0)}
 	rng := rand.New(rand.NewPCG(25, 26))
-	for _, sh := range [][3]int{{1, 1, 1}, {130, 77, 300}, {300, 1000, 33}, {256, 256, 1024}} {
+	// The last shape is taller than one launch's grid can cover (its Y size
+	// is at most 65,535 blocks): it used to fail with CUDA_ERROR_INVALID_VALUE.
+	for _, sh := range [][3]int{{1, 1, 1}, {130, 77, 300}, {300, 1000, 33}, {256, 256, 1024}, {maxLaunchRows + 1, 8, 2}} {
 		for _, random := range []bool{false, true} {
 			a, b := intMatrix(rng, sh[0], sh[2]), intMatrix(rng, sh[2], sh[1])
 			if random {
