@@ -1,6 +1,7 @@
 package pyexec
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -87,7 +88,9 @@ func parseCall(b []byte) (bridgeCall, error) {
 	if ns+nm > uint64(len(rest)) {
 		return c, errors.New("bad name lengths")
 	}
-	c.service, c.method, c.args = string(rest[:ns]), string(rest[ns:ns+nm]), rest[ns+nm:]
+	// A copy: b is the guest's memory, valid only while the guest waits in
+	// its write (sandbox.Bridge), and the Caller may outlive that (answer).
+	c.service, c.method, c.args = string(rest[:ns]), string(rest[ns:ns+nm]), bytes.Clone(rest[ns+nm:])
 	return c, nil
 }
 

@@ -157,6 +157,39 @@ func TestTimeoutInterruptsABridgedCall(t *testing.T) {
 	}
 }
 
+// A service may go on after the code's deadline (the bridge does not wait
+// for it): it must still read the arguments the code sent, whole, after the
+// interpreter that sent them was stopped and closed and its memory freed.
+func TestServiceOutlivingTheCallKeepsItsArguments(t *testing.T) {
+	callCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	release := make(chan struct{})
+	seen := make(chan int, 1)
+	svc := pyexec.CallerFunc(func(_ context.Context, service, method string, args []byte) ([]byte, error) {
+		stop()    // the call's deadline passes while the service works,
+		<-release // which ignores its context, as the bridge allows
+		seen <- strings.Count(string(args), "x")
+		return []byte("1"), nil
+	})
+	p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 1, Services: pyexec.AllowServices(svc, "svc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8 << 20
+	r, err := p.Execute(callCtx, fmt.Sprintf("import sandhost\nsandhost.call('svc', 'm', 'x' * %d)", n))
+	if err != nil || r.Failure != pyexec.FailTimeout {
+		t.Fatalf("want a timeout: %v %+v", err, trim(r))
+	}
+	// Close returns once every interpreter is closed and its memory freed.
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if got := <-seen; got != n {
+		t.Fatalf("the service saw %d 'x' of %d: its arguments changed under it", got, n)
+	}
+}
+
 // sandhost.call(..., timeout=) bounds one call: the code gets
 // ServiceTimeout and goes on.
 func TestBridgedCallTimeoutRaises(t *testing.T) {

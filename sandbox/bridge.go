@@ -19,6 +19,9 @@ const (
 // Bridge runs inside the guest's write, on the goroutine of the guest's
 // call, with that call's context: it must return when ctx ends; the
 // guest's write then fails, and the guest is stopped as at any deadline.
+// request is the guest's own memory, not a copy: it is valid only until
+// Bridge returns (the instance may then be closed and its memory freed),
+// so work that may outlive the call must copy what it keeps of it.
 type Bridge func(ctx context.Context, request []byte) (answer []byte)
 
 // bridge is an instance's Bridge and the context of the call running now
