@@ -71,6 +71,7 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	}
 	p := &Pool{opts: opts, art: art, rt: rt, spares: make(chan *interp, opts.Spares), yield: newYielder(opts.YieldAfter, opts.maxAside(), len(opts.Mounts) == 0, threadprio.MayRaise(), opts.Logger),
 		sessions: map[string]*list.Element{}, lru: list.New()}
+	p.isolated.drop, p.shared.drop = (*interp).close, (*interp).close
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if err := p.start(ctx); err != nil {
 		p.Close()

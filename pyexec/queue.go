@@ -14,6 +14,10 @@ type queue[T any] struct {
 	free    []T
 	waiting list.List // of *waiter[T], oldest first
 	closed  bool
+	// drop frees an item that get must give back once the queue is closed
+	// (a caller whose context ended as an item was handed to it): nobody
+	// else holds it then. Nil: items need no freeing.
+	drop func(T)
 }
 
 type waiter[T any] struct {
@@ -58,7 +62,7 @@ func (q *queue[T]) get(ctx context.Context) (T, error) {
 			return zero, ErrClosed
 		}
 		if err := ctx.Err(); err != nil {
-			q.put(h.v)
+			q.giveBack(h.v)
 			return zero, err
 		}
 		return h.v, nil
@@ -71,10 +75,18 @@ func (q *queue[T]) get(ctx context.Context) (T, error) {
 		q.mu.Unlock()
 		if handed {
 			if h := <-w.got; h.ok {
-				q.put(h.v)
+				q.giveBack(h.v)
 			}
 		}
 		return zero, ctx.Err()
+	}
+}
+
+// giveBack puts back an item handed to a caller that cannot take it, and
+// drops it if the queue closed meanwhile.
+func (q *queue[T]) giveBack(v T) {
+	if !q.put(v) && q.drop != nil {
+		q.drop(v)
 	}
 }
 

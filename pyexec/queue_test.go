@@ -110,3 +110,35 @@ func TestQueueCloseWakesWaiters(t *testing.T) {
 		t.Fatalf("get after close: %v", err)
 	}
 }
+
+// An item handed to a caller whose context ends as the queue closes (what
+// Pool.Close does: stop every call, then close the queues) goes back to a
+// closed queue, which keeps nothing: it is dropped, so that the pool frees
+// it, rather than lost.
+func TestQueueDropsWhatAClosedQueueCannotTake(t *testing.T) {
+	var dropped []*interp
+	q := queue[*interp]{drop: func(it *interp) { dropped = append(dropped, it) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := q.get(ctx)
+		done <- err
+	}()
+	waitFor(t, "the caller to queue", func() bool { return q.waiters() == 1 })
+	it := &interp{}
+	// All at once, as far as the waiter can tell: whichever it sees first,
+	// its context has ended and the queue is closed when it gives it back.
+	q.mu.Lock()
+	cancel()
+	w := q.waiting.Remove(q.waiting.Front()).(*waiter[*interp])
+	w.handed = true
+	w.got <- handoff[*interp]{it, true} // what put does
+	q.closed = true                     // what close does, with nothing free
+	q.mu.Unlock()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("get: %v", err)
+	}
+	if len(dropped) != 1 || dropped[0] != it {
+		t.Fatalf("dropped %v: the item handed to the caller is lost", dropped)
+	}
+}
