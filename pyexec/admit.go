@@ -27,6 +27,9 @@ type call struct {
 	aside func() // frees its slot (and has its interpreter replaced) when it steps aside; nil: it may not
 	stood bool   // it stepped aside
 	over  bool   // its run ended: too late to step aside
+	// asiding closes once the step aside under way has done its work
+	// (nil: none began); the call's end waits for it.
+	asiding chan struct{}
 }
 
 // mayStepAside lets the call give up its run slot once it has run long
@@ -47,21 +50,28 @@ func (c *call) stepAside() bool {
 		return false
 	}
 	c.stood = true
+	c.asiding = make(chan struct{})
 	aside := c.aside
 	c.mu.Unlock()
-	// Outside the lock, which the call's end takes: freeing the slot is
-	// done once however often, and an interpreter of a call that stood
-	// aside is discarded when the call ends, whether before this or after.
+	// Outside the lock, which the call's end takes to decide what to do
+	// with its interpreter; only then does it wait for this.
+	defer close(c.asiding)
 	aside()
 	return true
 }
 
-// ended marks the run over and says whether the call stepped aside.
+// ended marks the run over and says whether the call stepped aside, once
+// a step aside under way is done: once the call has ended, Close may close
+// the spares and the queue that the step aside takes from and hands to.
 func (c *call) ended() (stoodAside bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.over = true
-	return c.stood
+	stood, asiding := c.stood, c.asiding
+	c.mu.Unlock()
+	if asiding != nil {
+		<-asiding
+	}
+	return stood
 }
 
 // admit waits for a run slot, in turn, until ctx ends, and returns done,

@@ -112,7 +112,10 @@ func (p *Pool) Spares() int { return len(p.spares) }
 // now.
 func (p *Pool) spare(ctx context.Context) (*interp, error) {
 	select {
-	case it := <-p.spares:
+	case it, ok := <-p.spares:
+		if !ok {
+			return nil, ErrClosed
+		}
 		p.cloneLater(p.addSpare)
 		return it, nil
 	default:
@@ -129,7 +132,10 @@ func (p *Pool) replace(q *queue[*interp]) {
 		}
 	}
 	select {
-	case it := <-p.spares:
+	case it, ok := <-p.spares:
+		if !ok {
+			return // closed: nothing to replace for
+		}
 		deliver(it)
 		p.cloneLater(p.addSpare)
 	default:
