@@ -2,7 +2,6 @@ package pyexec
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -53,7 +52,8 @@ func (it *interp) put(ctx context.Context, b []byte) (uint32, error) {
 
 var errGuestMemory = errors.New("guest out of memory")
 
-// exec runs code; an error means the interpreter is unusable.
+// exec runs code, reading at most capBytes of each stream it wrote; an
+// error means the interpreter is unusable.
 func (it *interp) exec(ctx context.Context, code string, capBytes int, isolate bool) (harnessResult, error) {
 	arg := uint64(min(capBytes, capMask))
 	if isolate {
@@ -71,18 +71,13 @@ func (it *interp) exec(ctx context.Context, code string, capBytes int, isolate b
 	if rp == 0 {
 		return harnessResult{}, fmt.Errorf("%w: the harness could not build its result", errGuestMemory)
 	}
-	hdr, ok := it.inst.Read(rp, 4)
-	if !ok {
-		return harnessResult{}, errors.New("pyexec: bad result pointer")
-	}
-	n := binary.LittleEndian.Uint32(hdr)
-	body, ok := it.inst.Read(rp+4, n)
-	if !ok {
-		return harnessResult{}, errors.New("pyexec: bad result length")
+	out, err := readResult(it.inst.Read, rp, capBytes)
+	if err != nil {
+		return harnessResult{}, err
 	}
 	it.inst.Call(ctx, exportFree, uint64(rp))
 	it.inst.Call(ctx, exportFree, uint64(ptr))
-	return parseResult(body)
+	return out, nil
 }
 
 func (it *interp) close() { it.inst.Close(context.Background()) }

@@ -12,7 +12,7 @@ type Options struct {
 	Size        int             // run slots: interpreters running at once in every state model, besides those standing aside (YieldAfter); and the pooled ones (default 4)
 	Timeout     time.Duration   // default per-call timeout (default 10s)
 	MemoryLimit int64           // per interpreter, bytes (default 256 MiB)
-	OutputCap   int             // per stream, bytes (default 1 MiB)
+	OutputCap   int             // per stream (sys.stdout and fd 1 together), bytes (default 1 MiB)
 	ScratchSize int64           // each interpreter's in-memory /tmp, bytes (default 64 MiB)
 	FileCap     int64           // per output file returned, bytes (default 8 MiB)
 	Mounts      []sandbox.Mount // host directories mounted read-only in every interpreter

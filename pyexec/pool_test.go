@@ -188,6 +188,40 @@ func TestAdversarialInputs(t *testing.T) {
 	}
 }
 
+// The output cap holds whatever the code does to the streams the harness
+// gives it, and for what it writes to fd 1 and 2 itself: each stream of the
+// result is at most the cap, and more is reported as cut.
+func TestOutputCapHoldsAgainstTheCode(t *testing.T) {
+	const capBytes = 1000
+	p := newPool(t, pyexec.Options{Size: 1, OutputCap: capBytes})
+	cases := []struct{ name, code string }{
+		{"cap lifted", "import sys\nsys.stdout.buffer.cap = sys.stderr.buffer.cap = 1 << 30\n" +
+			"print('x' * 5000)\nprint('y' * 5000, file=sys.stderr)"},
+		{"count reset", "import sys\nfor _ in range(5):\n    sys.stdout.buffer.n = sys.stderr.buffer.n = 0\n" +
+			"    print('x' * 900)\n    print('y' * 900, file=sys.stderr)"},
+		{"harness changed", "import __sandhost__\n__sandhost__._Sink._keep = lambda self, b: self.parts.append(bytes(b)) or len(b)\n" +
+			"import sys\nprint('x' * 5000)\nprint('y' * 5000, file=sys.stderr)"},
+		{"stream and fd", "import os, sys\nprint('x' * 900)\nos.write(1, b'b' * 900)\n" +
+			"print('y' * 900, file=sys.stderr)\nos.write(2, b'e' * 900)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, p, c.code, pyexec.Fresh()) // a changed harness stays with its interpreter
+			const notice = "[output truncated: more than 1000 bytes per stream]\n"
+			if r.Failure != pyexec.FailOutputCap || r.Success || len(r.Stdout) != capBytes ||
+				!strings.HasSuffix(r.Stderr, notice) || len(r.Stderr) != capBytes+len(notice) {
+				t.Fatalf("stdout %d bytes, stderr %d, failure %q, stderr ends %q",
+					len(r.Stdout), len(r.Stderr), r.Failure, r.Stderr[max(len(r.Stderr)-80, 0):])
+			}
+		})
+	}
+	// Within the cap, both reach the result whole.
+	r := run(t, p, "import os\nprint('x' * 400)\nos.write(1, b'b' * 400)")
+	if !r.Success || r.Stdout != strings.Repeat("x", 400)+"\n"+strings.Repeat("b", 400) {
+		t.Fatalf("under the cap: %+v", trim(r))
+	}
+}
+
 // stopMargin is how late after its deadline a stopped call may return in
 // a test: 500 ms. The promise is 100 ms, and the stop itself takes 0.3-4 ms
 // (median 1.5-3.7 ms, worst 24 ms on a loaded 2-core machine; under -race a

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/sandhost/sandhost/sandbox"
 )
@@ -53,6 +54,9 @@ import (
 //	            would see (the interpreter must be replaced)
 //	u32 n       then n bytes of stdout (UTF-8, cut at a character boundary)
 //	u32 m       then m bytes of stderr
+//
+// The host reads no more than the cap of each stream, whatever n and m say
+// (readResult): the harness is a module the code can reach and change.
 //
 // A pool whose code may call services (Options.Services) gives each
 // interpreter the sandbox's bridge file, /dev/sandhost (sandbox.Bridge); the
@@ -151,25 +155,79 @@ type harnessResult struct {
 	stderr    []byte
 }
 
-func parseResult(b []byte) (harnessResult, error) {
+// readResult reads the result at rp through read (the guest's memory),
+// no more than capBytes of each stream: the lengths are the guest's word,
+// and the code can change the harness that writes them (it is the module
+// __sandhost__), so a stream longer than the cap is cut there and reported
+// cut, whatever the harness says. Nothing else of the result is large.
+func readResult(read func(off, n uint32) ([]byte, bool), rp uint32, capBytes int) (harnessResult, error) {
 	var r harnessResult
-	if len(b) < 16 {
+	at := func(off uint64, n uint32) ([]byte, bool) {
+		if off+uint64(n) > 1<<32 {
+			return nil, false
+		}
+		return read(uint32(off), n)
+	}
+	hdr, ok := at(uint64(rp), 4+16)
+	if !ok {
+		return r, errors.New("pyexec: bad result pointer")
+	}
+	size := uint64(binary.LittleEndian.Uint32(hdr))
+	if size < 16 {
 		return r, errors.New("pyexec: short result")
 	}
+	b := hdr[4:]
 	r.kind = resultKind(binary.LittleEndian.Uint32(b[0:]))
 	r.code = int32(binary.LittleEndian.Uint32(b[4:]))
 	flags := binary.LittleEndian.Uint32(b[8:])
 	r.stdoutCut, r.stderrCut, r.leaked = flags&flagStdoutCut != 0, flags&flagStderrCut != 0, flags&flagLeaked != 0
-	n := binary.LittleEndian.Uint32(b[12:])
-	if uint64(16)+uint64(n)+4 > uint64(len(b)) {
+	n := uint64(binary.LittleEndian.Uint32(b[12:]))
+	if 16+n+4 > size {
 		return r, errors.New("pyexec: bad stdout length")
 	}
-	r.stdout = b[16 : 16+n]
-	rest := b[16+n:]
-	m := binary.LittleEndian.Uint32(rest)
-	if uint64(4)+uint64(m) > uint64(len(rest)) {
+	off := uint64(rp) + 4 + 16
+	var cut bool
+	if r.stdout, cut, ok = readStream(at, off, n, capBytes); !ok {
+		return r, errors.New("pyexec: bad stdout length")
+	}
+	r.stdoutCut = r.stdoutCut || cut
+	mb, ok := at(off+n, 4)
+	if !ok {
 		return r, errors.New("pyexec: bad stderr length")
 	}
-	r.stderr = rest[4 : 4+m]
+	m := uint64(binary.LittleEndian.Uint32(mb))
+	if 16+n+4+m > size {
+		return r, errors.New("pyexec: bad stderr length")
+	}
+	if r.stderr, cut, ok = readStream(at, off+n+4, m, capBytes); !ok {
+		return r, errors.New("pyexec: bad stderr length")
+	}
+	r.stderrCut = r.stderrCut || cut
 	return r, nil
+}
+
+// readStream reads a stream of n bytes at off, or its first capBytes (cut
+// at a character boundary) when it is longer.
+func readStream(at func(off uint64, n uint32) ([]byte, bool), off, n uint64, capBytes int) (b []byte, cut, ok bool) {
+	k := min(n, uint64(max(capBytes, 0)))
+	if b, ok = at(off, uint32(k)); !ok {
+		return nil, false, false
+	}
+	if k < n {
+		return wholeChars(b), true, true
+	}
+	return b, false, true
+}
+
+// wholeChars is b without the start of a character cut at its end.
+func wholeChars(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
 }

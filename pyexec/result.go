@@ -73,10 +73,11 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 		}
 		return res, false
 	}
-	res = Result{
-		Stdout: string(out.stdout) + string(fdOut.Kept),
-		Stderr: string(out.stderr) + string(fdErr.Kept),
-	}
+	// One cap for each stream, whether the code wrote through sys.stdout
+	// or to fd 1 itself.
+	stdout, outCut := joinCapped(out.stdout, fdOut.Kept, p.opts.OutputCap)
+	stderr, errCut := joinCapped(out.stderr, fdErr.Kept, p.opts.OutputCap)
+	res = Result{Stdout: stdout, Stderr: stderr}
 	keep = true
 	switch out.kind {
 	case resultOK:
@@ -92,7 +93,7 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 		res.Failure, res.ReturnCode = FailMemory, 1
 		keep = false
 	}
-	if out.stdoutCut || out.stderrCut || fdOut.Truncated || fdErr.Truncated {
+	if out.stdoutCut || out.stderrCut || fdOut.Truncated || fdErr.Truncated || outCut || errCut {
 		if res.Failure == FailNone {
 			res.Failure = FailOutputCap
 		}
@@ -103,4 +104,15 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 		keep = false // the next call would see what this one changed
 	}
 	return res, keep
+}
+
+// joinCapped is what the harness kept of a stream, then what reached its
+// file descriptor, cut at capBytes (and at a character boundary); cut says
+// whether anything was cut.
+func joinCapped(harness, fd []byte, capBytes int) (s string, cut bool) {
+	if len(harness)+len(fd) <= capBytes {
+		return string(harness) + string(fd), false
+	}
+	b := append(harness[:len(harness):len(harness)], fd...)
+	return string(wholeChars(b[:capBytes])), true
 }
