@@ -441,6 +441,59 @@ func TestPerCallMemoryLimit(t *testing.T) {
 	}
 }
 
+// A call's memory limit holds in an interpreter an earlier call grew past
+// it (memory never shrinks): in the pooled models the call runs in a clean
+// interpreter, and a session, whose state cannot move, is refused with
+// failure "memory" and kept.
+func TestPerCallMemoryLimitAfterGrowth(t *testing.T) {
+	const grow = "x = bytearray(150 * 1024 * 1024); del x"
+	const big = "y = bytearray(120 * 1024 * 1024); print(len(y) >> 20)"
+	for _, m := range []struct {
+		name string
+		opts []pyexec.ExecOption
+	}{
+		{"isolated", nil},
+		{"shared", []pyexec.ExecOption{pyexec.Shared()}},
+		{"fresh", []pyexec.ExecOption{pyexec.Fresh()}},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			// Size 1 and no yielding: the second call gets the interpreter
+			// the first grew (one that stepped aside would be replaced).
+			p := newPool(t, pyexec.Options{Size: 1, MemoryLimit: 256 << 20, YieldAfter: -1})
+			if r := run(t, p, grow, m.opts...); !r.Success {
+				t.Fatalf("growing: %+v", trim(r))
+			}
+			r := run(t, p, big, append(m.opts, pyexec.WithMemoryLimit(32<<20))...)
+			if r.Failure != pyexec.FailMemory || !strings.Contains(r.Stderr, "memory limit of this call: 32 MiB") {
+				t.Fatalf("120 MiB under a limit of 32 MiB: %+v", trim(r))
+			}
+			if r := run(t, p, big, m.opts...); !r.Success || r.Stdout != "120\n" {
+				t.Fatalf("without a limit after: %+v", trim(r))
+			}
+			healthy(t, p, 2)
+		})
+	}
+	t.Run("session", func(t *testing.T) {
+		p := newPool(t, pyexec.Options{Size: 1, MemoryLimit: 256 << 20})
+		s := pyexec.InSession("s")
+		if r := run(t, p, "keep = 1\n"+grow, s); !r.Success {
+			t.Fatalf("growing: %+v", trim(r))
+		}
+		r := run(t, p, "keep = 2\n"+big, s, pyexec.WithMemoryLimit(32<<20))
+		if r.Failure != pyexec.FailMemory || r.Stdout != "" || !strings.Contains(r.Stderr, "memory limit of 32 MiB") {
+			t.Fatalf("120 MiB under a limit of 32 MiB: %+v", trim(r))
+		}
+		if r := run(t, p, "print(keep)", s); !r.Success || r.Stdout != "1\n" {
+			t.Fatalf("the session after its refused call: %+v", trim(r))
+		}
+		// A session that has not grown runs under the limit as any call.
+		r = run(t, p, big, pyexec.InSession("t"), pyexec.WithMemoryLimit(32<<20))
+		if r.Failure != pyexec.FailMemory || !strings.Contains(r.Stderr, "memory limit of this call: 32 MiB") {
+			t.Fatalf("a new session under a limit of 32 MiB: %+v", trim(r))
+		}
+	})
+}
+
 func TestAsyncio(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 1})
 	code := "import asyncio\nasync def sq(i):\n    await asyncio.sleep(0.01)\n    return i * i\nasync def main():\n    return await asyncio.gather(*(sq(i) for i in range(5)))\nprint(asyncio.run(main()))"

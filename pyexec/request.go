@@ -33,7 +33,12 @@ type Request struct {
 	TimeoutCoversQueue bool `json:"timeout_covers_queue,omitempty"`
 	// Memory caps the interpreter's memory for this call, in bytes, below
 	// the pool's MemoryLimit. A call that needs more gets MemoryError
-	// (failure "memory") and its interpreter is replaced.
+	// (failure "memory") and its interpreter is replaced. Memory never
+	// shrinks, so a call whose interpreter an earlier call grew past the
+	// limit runs in a clean one instead (the shared model's state is then
+	// gone, as after a timeout); a session's call is not run (failure
+	// "memory", the session kept). Below what a fresh interpreter holds
+	// (about 20 MiB without Preload), the limit only stops growth.
 	Memory int64 `json:"memory,omitempty"`
 	// Files are placed in the interpreter's /tmp before the code runs
 	// (names relative to /tmp; subdirectories are made).

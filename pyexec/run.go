@@ -45,3 +45,29 @@ func (p *Pool) run(ctx context.Context, c *call, it *interp, isolate bool) (res 
 	}
 	return res, keep
 }
+
+// outgrown says whether it's memory is already larger than a call's limit
+// lets it grow to (and than a fresh interpreter's): memory never shrinks,
+// so the limit would stop only further growth, and the call could use all
+// the memory an earlier call left behind. No limit: one comparison.
+func (p *Pool) outgrown(it *interp, limit int64) bool {
+	return limit > 0 && int64(it.inst.MemorySize()) > max(limit, int64(p.snap.size))
+}
+
+// fit returns it, or, when it outgrew the call's memory limit, a clean
+// interpreter that takes its place in q (it is discarded): a grown one
+// cannot honour the limit. If none can be made, it goes back to q.
+func (p *Pool) fit(ctx context.Context, c *call, it *interp, q *queue[*interp]) (*interp, error) {
+	if !p.outgrown(it, c.req.Memory) {
+		return it, nil
+	}
+	clean, err := p.spare(ctx)
+	if err != nil {
+		if !q.put(it) {
+			p.discard(it)
+		}
+		return nil, err
+	}
+	p.discard(it)
+	return clean, nil
+}

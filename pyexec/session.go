@@ -2,6 +2,7 @@ package pyexec
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -76,6 +77,15 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 			done()
 			return p.noInterpreter(ctx, c, err)
 		}
+	}
+	if p.outgrown(s.it, req.Memory) {
+		// Its state cannot move to an interpreter that honours the limit,
+		// and is the caller's to drop (a reset), not the limit's.
+		done()
+		return Result{Stderr: fmt.Sprintf("Error: this session's interpreter already holds %d MiB, more than this call's "+
+			"memory limit of %d MiB, and its memory cannot shrink: the code did not run (the session is kept; "+
+			"reset it, or call without the limit)\n", s.it.inst.MemorySize()>>20, req.Memory>>20),
+			ReturnCode: -1, Failure: FailMemory}, nil
 	}
 	defer p.afterStop(s.it, done) // a guest stopping after its deadline keeps its slot
 	runCtx, cancel := p.begin(ctx, c)

@@ -13,6 +13,9 @@ func (p *Pool) execPooled(ctx context.Context, c *call, q *queue[*interp], isola
 		return p.notAdmitted(c, err)
 	}
 	it, err := p.pooled(ctx, q, isolate)
+	if err == nil {
+		it, err = p.fit(ctx, c, it, q)
+	}
 	if err != nil {
 		done()
 		return p.noInterpreter(ctx, c, err)
