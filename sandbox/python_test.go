@@ -252,6 +252,61 @@ except OSError as e:
 					t.Fatalf("/tmp used %d bytes (want 1010), full %v (want true)", sc.Used(), sc.Full())
 				}
 			})
+			// The cap counts every byte /tmp holds: a directory's files
+			// after it is renamed, and a file unlinked or renamed over while
+			// still open until it is closed (tempfile.TemporaryFile is such a
+			// file, so unlinking open files must keep working).
+			t.Run("tmp_cap_holds", func(t *testing.T) {
+				sc, err := sandbox.NewScratch(1 << 20)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer sc.Remove()
+				r := runPython(context.Background(), t, mod, `
+import errno, os, tempfile
+def fill(p):
+    try:
+        with open(p, 'wb') as f: f.write(b'y' * (800 << 10))
+        return 'ok'
+    except OSError as e:
+        return errno.errorcode[e.errno]
+os.mkdir('/tmp/d')
+print('dir', fill('/tmp/d/f'))
+os.rename('/tmp/d', '/tmp/e')
+os.mkdir('/tmp/d')
+print('beside renamed dir', fill('/tmp/d/f'))
+os.unlink('/tmp/e/f')
+print('renamed file removed', fill('/tmp/d/f'))
+os.unlink('/tmp/d/f')
+f = open('/tmp/a', 'wb'); f.write(b'y' * (800 << 10)); f.flush()
+os.unlink('/tmp/a')
+print('beside unlinked open file', fill('/tmp/b'))
+f.close()
+print('once closed', fill('/tmp/b'))
+os.unlink('/tmp/b')
+f = open('/tmp/a', 'wb'); f.write(b'y' * (800 << 10)); f.flush()
+open('/tmp/c', 'wb').close()
+os.rename('/tmp/c', '/tmp/a')
+print('beside replaced open file', fill('/tmp/b'))
+f.close()
+print('once closed', fill('/tmp/b'))
+os.unlink('/tmp/b')
+with tempfile.TemporaryFile(dir='/tmp') as tf:
+    tf.write(b'y' * (800 << 10)); tf.seek(0)
+    print('tempfile', len(tf.read()), fill('/tmp/b'))
+print('tempfile closed', fill('/tmp/b'))
+`, pyOpts{scratch: sc})
+				want := "dir ok\nbeside renamed dir EIO\nrenamed file removed ok\n" +
+					"beside unlinked open file EIO\nonce closed ok\n" +
+					"beside replaced open file EIO\nonce closed ok\n" +
+					"tempfile 819200 EIO\ntempfile closed ok\n"
+				if r.err != nil || r.stdout.String() != want {
+					t.Fatalf("err %v, stdout %q, want %q; stderr %q", r.err, &r.stdout, want, &r.stderr)
+				}
+				if sc.Used() != 800<<10 {
+					t.Fatalf("/tmp used %d bytes, want %d (/tmp/b)", sc.Used(), 800<<10)
+				}
+			})
 			// Writes to the file descriptors themselves (not sys.stdout)
 			// reach the capped writers: a guest cannot print past the cap.
 			t.Run("fd_writes_capped", func(t *testing.T) {

@@ -22,9 +22,19 @@ type Scratch struct {
 	cap int64
 
 	mu    sync.Mutex
-	sizes map[string]int64 // guest-relative path -> size, as last known
+	files map[string]*scratchNode // guest-relative path -> its file
 	used  int64
 	full  atomic.Bool // a write was refused for the cap
+}
+
+// scratchNode is one file's size as last known. Open files hold their node,
+// not their name: the bytes of a file renamed or unlinked while open stay
+// counted, under its new name or until its last descriptor closes, as the
+// data stays on disk until then.
+type scratchNode struct {
+	size   int64
+	open   int  // descriptors open on it
+	linked bool // it still has a name in the directory
 }
 
 // NewScratch makes a scratch directory of at most capBytes.
@@ -40,7 +50,7 @@ func NewScratch(capBytes int64) (*Scratch, error) {
 			return nil, fmt.Errorf("sandbox: scratch dir: %w", err)
 		}
 	}
-	return &Scratch{dir: dir, cap: capBytes, sizes: map[string]int64{}}, nil
+	return &Scratch{dir: dir, cap: capBytes, files: map[string]*scratchNode{}}, nil
 }
 
 // Cap is the scratch's size limit in bytes.
@@ -89,7 +99,8 @@ func (s *Scratch) WriteFile(name string, data []byte) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur := s.knownLocked(rel)
+	n := s.knownLocked(rel)
+	cur := n.size
 	if s.used-cur+int64(len(data)) > s.cap {
 		return fmt.Errorf("%w: %s of %d bytes with %d of %d used", ErrScratchFull, name, len(data), s.used-cur, s.cap)
 	}
@@ -101,7 +112,7 @@ func (s *Scratch) WriteFile(name string, data []byte) error {
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	s.used += int64(len(data)) - cur
-	s.sizes[rel] = int64(len(data))
+	n.size = int64(len(data))
 	return nil
 }
 
@@ -140,62 +151,114 @@ func (s *Scratch) ReadFile(name string, maxBytes int64) ([]byte, error) {
 	return b, nil
 }
 
-// knownLocked returns the tracked size of p, reading it from disk the first time
+// knownLocked returns p's node, reading its size from disk the first time
 // (files put there by the host, e.g. input files).
-func (s *Scratch) knownLocked(p string) int64 {
-	if n, ok := s.sizes[p]; ok {
+func (s *Scratch) knownLocked(p string) *scratchNode {
+	if n, ok := s.files[p]; ok {
 		return n
 	}
-	var n int64
+	n := &scratchNode{linked: true}
 	if st, err := os.Stat(filepath.Join(s.dir, filepath.FromSlash(p))); err == nil && st.Mode().IsRegular() {
-		n = st.Size()
+		n.size = st.Size()
 	}
-	s.sizes[p] = n
-	s.used += n
+	s.files[p] = n
+	s.used += n.size
 	return n
 }
 
-// grow accounts for p reaching size end; false if that passes the cap.
-func (s *Scratch) grow(p string, end int64) bool {
+// open returns p's node with one more descriptor open on it.
+func (s *Scratch) open(p string) *scratchNode {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur := s.knownLocked(p)
-	if end <= cur {
+	n := s.knownLocked(p)
+	n.open++
+	return n
+}
+
+// release is a descriptor of n closing: an unlinked file's bytes are freed
+// with its last descriptor.
+func (s *Scratch) release(n *scratchNode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n.open--
+	if n.open == 0 && !n.linked {
+		s.used -= n.size
+	}
+}
+
+// grow accounts for n reaching size end; false if that passes the cap.
+func (s *Scratch) grow(n *scratchNode, end int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if end <= n.size {
 		return true
 	}
-	if s.used+end-cur > s.cap {
+	if s.used+end-n.size > s.cap {
 		s.full.Store(true)
 		return false
 	}
-	s.used += end - cur
-	s.sizes[p] = end
+	s.used += end - n.size
+	n.size = end
 	return true
 }
 
-func (s *Scratch) setSize(p string, size int64) {
+func (s *Scratch) setSize(n *scratchNode, size int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.used += size - s.knownLocked(p)
-	s.sizes[p] = size
+	s.used += size - n.size
+	n.size = size
 }
 
+// under reports whether k is p or inside it.
+func under(k, p string) bool {
+	return k == p || len(k) > len(p) && k[:len(p)+1] == p+"/"
+}
+
+// unlinkLocked drops the name k: the file's bytes stop counting unless it
+// is still open (then they do when it closes).
+func (s *Scratch) unlinkLocked(k string) {
+	n := s.files[k]
+	delete(s.files, k)
+	n.linked = false
+	if n.open == 0 {
+		s.used -= n.size
+	}
+}
+
+// forget drops p and everything under it, once they are removed.
 func (s *Scratch) forget(p string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p = path.Clean(p)
-	for k, n := range s.sizes {
-		if k == p || len(k) > len(p) && k[:len(p)+1] == p+"/" {
-			s.used -= n
-			delete(s.sizes, k)
+	for k := range s.files {
+		if under(k, p) {
+			s.unlinkLocked(k)
 		}
 	}
 }
 
+// rename follows a rename done on disk: what was at to is replaced, and
+// from's files (a directory's, all of them) are counted under to.
 func (s *Scratch) rename(from, to string) {
+	from, to = path.Clean(from), path.Clean(to)
+	if from == to {
+		return
+	}
 	s.mu.Lock()
-	n := s.knownLocked(path.Clean(from))
-	s.mu.Unlock()
-	s.forget(to)
-	s.forget(from)
-	s.setSize(path.Clean(to), n)
+	defer s.mu.Unlock()
+	for k := range s.files {
+		if under(k, to) {
+			s.unlinkLocked(k)
+		}
+	}
+	moved := map[string]*scratchNode{}
+	for k, n := range s.files {
+		if under(k, from) {
+			moved[to+k[len(from):]] = n
+			delete(s.files, k)
+		}
+	}
+	for k, n := range moved {
+		s.files[k] = n
+	}
 }

@@ -28,11 +28,11 @@ func (f *wazyScratchFS) OpenFile(p string, flag wsys.Oflag, perm fs.FileMode) (w
 	if errno != 0 {
 		return nil, errno
 	}
-	p = path.Clean(p)
+	n := f.s.open(path.Clean(p))
 	if flag&wsys.O_TRUNC != 0 {
-		f.s.setSize(p, 0)
+		f.s.setSize(n, 0)
 	}
-	return &wazyScratchFile{File: file, s: f.s, path: p}, 0
+	return &wazyScratchFile{File: file, s: f.s, n: n}, 0
 }
 
 func (f *wazyScratchFS) Unlink(p string) wsys.Errno {
@@ -65,8 +65,18 @@ func (f *wazyScratchFS) Link(string, string) wsys.Errno    { return wsys.EPERM }
 
 type wazyScratchFile struct {
 	wsys.File
-	s    *Scratch
-	path string
+	s      *Scratch
+	n      *scratchNode // followed through renames and unlinks
+	closed bool
+}
+
+func (f *wazyScratchFile) Close() wsys.Errno {
+	errno := f.File.Close()
+	if !f.closed {
+		f.closed = true
+		f.s.release(f.n)
+	}
+	return errno
 }
 
 func (f *wazyScratchFile) Write(buf []byte) (int, wsys.Errno) {
@@ -81,26 +91,26 @@ func (f *wazyScratchFile) Write(buf []byte) (int, wsys.Errno) {
 		}
 		off = st.Size
 	}
-	if !f.s.grow(f.path, off+int64(len(buf))) {
+	if !f.s.grow(f.n, off+int64(len(buf))) {
 		return 0, wsys.EIO
 	}
 	return f.File.Write(buf)
 }
 
 func (f *wazyScratchFile) Pwrite(buf []byte, off int64) (int, wsys.Errno) {
-	if !f.s.grow(f.path, off+int64(len(buf))) {
+	if !f.s.grow(f.n, off+int64(len(buf))) {
 		return 0, wsys.EIO
 	}
 	return f.File.Pwrite(buf, off)
 }
 
 func (f *wazyScratchFile) Truncate(size int64) wsys.Errno {
-	if !f.s.grow(f.path, size) {
+	if !f.s.grow(f.n, size) {
 		return wsys.EIO
 	}
 	errno := f.File.Truncate(size)
 	if errno == 0 {
-		f.s.setSize(f.path, size)
+		f.s.setSize(f.n, size)
 	}
 	return errno
 }
