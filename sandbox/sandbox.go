@@ -14,12 +14,15 @@ package sandbox
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -91,8 +94,9 @@ func CacheRoot() string {
 // It is safe for concurrent use: share one per memory-limit class, so that
 // instances share compiled code. Whoever makes a runtime closes it.
 type Runtime struct {
-	cfg config
-	eng engine
+	cfg      config
+	eng      engine
+	cacheDir string // the engine's compilation cache, "" without one
 }
 
 // NewRuntime makes a runtime.
@@ -128,7 +132,7 @@ func NewRuntime(ctx context.Context, opts ...Option) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Runtime{cfg: cfg, eng: eng}, nil
+	return &Runtime{cfg: cfg, eng: eng, cacheDir: cacheDir}, nil
 }
 
 // Engine is the runtime's engine name.
@@ -158,13 +162,61 @@ func (r *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Modul
 			r.cfg.logger.Info("compiling module (cached on disk for next time)", "module", name, "bytes", len(wasm), "engine", r.cfg.engine)
 		}
 	}()
+	defer close(done)
 	cm, err := r.eng.compile(ctx, wasm)
-	close(done)
+	if err != nil && r.cacheDir != "" && isCacheError(err) {
+		// Neither engine deletes or skips an entry it cannot read (one
+		// truncated by a crash or a full disk), so every later compile
+		// would fail on it until someone deleted the cache by hand.
+		r.cfg.logger.Warn("compilation cache entry unreadable: clearing the cache and compiling again", "module", name, "dir", r.cacheDir, "err", err)
+		if cerr := clearCompileCache(r.cacheDir); cerr != nil {
+			err = fmt.Errorf("%w; clearing the cache: %w", err, cerr)
+		} else {
+			cm, err = r.eng.compile(ctx, wasm)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: compile %s (compilation cache %s: delete it if this persists): %w", name, r.cacheDir, err)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: compile %s: %w", name, err)
 	}
 	r.cfg.logger.Debug("module compiled", "module", name, "took", time.Since(t0))
 	return &Module{rt: r, cm: cm}, nil
+}
+
+// isCacheError reports whether a compile failed reading a compilation cache
+// entry. Both engines say so only in the message ("compilationcache: error
+// reading ...", "compilationcache: checksum mismatch ..."), with no error
+// value to match.
+func isCacheError(err error) bool { return strings.Contains(err.Error(), "compilationcache:") }
+
+// clearCompileCache removes the entries of an engine's compilation cache
+// directory. The engines do not say which entry failed (its name is a hash of
+// engine internals), so all go: a compile each, once. Directories stay, as
+// the engine's open cache writes into them, and so do other files, such as
+// the temporary files of a write in progress elsewhere.
+func clearCompileCache(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && isCacheEntryName(d.Name()) {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// isCacheEntryName: entries are named by the hex of a sha256 key.
+func isCacheEntryName(name string) bool {
+	if len(name) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(name)
+	return err == nil
 }
 
 // Mount makes a host directory visible to the guest, read-only.
