@@ -3,6 +3,9 @@ package pyexec
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/sandhost/sandhost/sandbox"
 )
 
 // run executes one call's code in it, with the call's files and memory
@@ -27,6 +30,13 @@ func (p *Pool) run(ctx context.Context, c *call, it *interp, isolate bool) (res 
 		stepAside = c.stepAside
 	}
 	out, err := it.execBounded(ctx, p.yield, stepAside, req.Code, p.opts.OutputCap, isolate)
+	if err == nil && pastDeadline(ctx) {
+		// The guest ended after its deadline, before the stop (which comes
+		// from another goroutine) reached it: it ran longer than its timeout
+		// all the same, and the verdict must not depend on how soon the
+		// stop was scheduled.
+		err = sandbox.ErrDeadline
+	}
 	fdOut, fdErr := it.inst.TakeOutput()
 	res, keep = p.classify(ctx, req, out, err, fdOut, fdErr)
 	if req.Memory > 0 {
@@ -70,4 +80,11 @@ func (p *Pool) fit(ctx context.Context, c *call, it *interp, q *queue[*interp]) 
 	}
 	p.discard(it)
 	return clean, nil
+}
+
+// pastDeadline says whether ctx's deadline has passed, whether or not its
+// timer has fired yet.
+func pastDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
