@@ -154,7 +154,7 @@ func (c *command) newFlagSet(name string, g *globals) runFunc {
 		ns = registry.DefaultNamespace
 	}
 	fs.StringVar(&g.namespace, "namespace", ns, "the namespace `NS` (env SANDHOST_NAMESPACE)")
-	fs.BoolVar(&g.json, "json", false, "print JSON for scripts")
+	fs.BoolVar(&g.json, "json", false, "print JSON for scripts (exec, bench: the verdict is in the JSON, and the exit is 0 once it is printed)")
 	fs.BoolVar(&g.verbose, "v", false, "verbose logs")
 	return c.setup(fs)
 }
