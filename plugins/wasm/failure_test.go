@@ -52,7 +52,9 @@ func TestFailuresReplaceInstance(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Reason != nil || !strings.Contains(err.Error(), "refused: x") {
 		t.Fatalf("guest error: %v, want a CallError with the guest's message and no reason", err)
 	}
-	if after := p.Stats(); after.Discarded != before.Discarded || after.Created != before.Created {
+	// Discarded, not Created: the replacement of the last failure's
+	// instance may still be starting in the background.
+	if after := p.Stats(); after.Discarded != before.Discarded {
 		t.Errorf("a guest error replaced the instance: %+v -> %+v", before, after)
 	}
 }
