@@ -64,6 +64,13 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	if engine == "" {
 		engine = sandbox.DefaultEngine
 	}
+	// Scratch directories a killed host left hold their files in memory
+	// until someone removes them.
+	if n, err := sandbox.SweepScratch(); err != nil {
+		opts.Logger.Warn("pyexec: removing scratch directories of processes gone", "removed", n, "err", err)
+	} else if n > 0 {
+		opts.Logger.Info("pyexec: removed scratch directories of processes gone", "removed", n)
+	}
 	rt, err := sandbox.NewRuntime(ctx, sandbox.WithEngine(engine), sandbox.WithMemoryLimit(opts.MemoryLimit),
 		sandbox.WithLogger(opts.Logger))
 	if err != nil {

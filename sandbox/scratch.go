@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,20 +38,30 @@ type scratchNode struct {
 	linked bool // it still has a name in the directory
 }
 
-// NewScratch makes a scratch directory of at most capBytes.
+// NewScratch makes a scratch directory of at most capBytes. Its name
+// carries the process's ID, so that SweepScratch can tell one a killed
+// process left.
 func NewScratch(capBytes int64) (*Scratch, error) {
-	base := "/dev/shm"
-	if st, err := os.Stat(base); err != nil || !st.IsDir() {
-		base = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(base, "sandhost-tmp-")
+	pattern := scratchPrefix + strconv.Itoa(os.Getpid()) + "-"
+	dir, err := os.MkdirTemp(scratchBase(), pattern)
 	if err != nil {
-		dir, err = os.MkdirTemp(os.TempDir(), "sandhost-tmp-")
+		dir, err = os.MkdirTemp(os.TempDir(), pattern)
 		if err != nil {
 			return nil, fmt.Errorf("sandbox: scratch dir: %w", err)
 		}
 	}
 	return &Scratch{dir: dir, cap: capBytes, files: map[string]*scratchNode{}}, nil
+}
+
+const scratchPrefix = "sandhost-tmp-"
+
+// scratchBase is where scratch directories go: in memory where the host has
+// /dev/shm.
+func scratchBase() string {
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		return "/dev/shm"
+	}
+	return os.TempDir()
 }
 
 // Cap is the scratch's size limit in bytes.
