@@ -164,12 +164,12 @@ func (r *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Modul
 	}()
 	defer close(done)
 	cm, err := r.eng.compile(ctx, wasm)
-	if err != nil && r.cacheDir != "" && isCacheError(err) {
+	if err != nil && r.cacheDir != "" && IsCompileCacheError(err) {
 		// Neither engine deletes or skips an entry it cannot read (one
 		// truncated by a crash or a full disk), so every later compile
 		// would fail on it until someone deleted the cache by hand.
 		r.cfg.logger.Warn("compilation cache entry unreadable: clearing the cache and compiling again", "module", name, "dir", r.cacheDir, "err", err)
-		if cerr := clearCompileCache(r.cacheDir); cerr != nil {
+		if cerr := ClearCompileCache(r.cacheDir); cerr != nil {
 			err = fmt.Errorf("%w; clearing the cache: %w", err, cerr)
 		} else {
 			cm, err = r.eng.compile(ctx, wasm)
@@ -185,18 +185,18 @@ func (r *Runtime) Compile(ctx context.Context, name string, wasm []byte) (*Modul
 	return &Module{rt: r, cm: cm}, nil
 }
 
-// isCacheError reports whether a compile failed reading a compilation cache
-// entry. Both engines say so only in the message ("compilationcache: error
-// reading ...", "compilationcache: checksum mismatch ..."), with no error
-// value to match.
-func isCacheError(err error) bool { return strings.Contains(err.Error(), "compilationcache:") }
+// IsCompileCacheError reports whether a compile failed reading a
+// compilation cache entry. Both engines (and Extism, on wazero) say so only
+// in the message ("compilationcache: error reading ...", "compilationcache:
+// checksum mismatch ..."), with no error value to match.
+func IsCompileCacheError(err error) bool { return strings.Contains(err.Error(), "compilationcache:") }
 
-// clearCompileCache removes the entries of an engine's compilation cache
+// ClearCompileCache removes the entries of an engine's compilation cache
 // directory. The engines do not say which entry failed (its name is a hash of
 // engine internals), so all go: a compile each, once. Directories stay, as
 // the engine's open cache writes into them, and so do other files, such as
 // the temporary files of a write in progress elsewhere.
-func clearCompileCache(dir string) error {
+func ClearCompileCache(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -73,6 +73,7 @@ type Plugin struct {
 	init string
 
 	cache    wazero.CompilationCache
+	cacheDir string // "" when the cache is in memory only
 	compiled *extism.CompiledPlugin
 	pool     *pool
 	compute  *compute
@@ -120,10 +121,14 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 		// timeout, the caller's deadline, Close.
 		WithCloseOnContextDone(true).
 		WithMemoryLimitPages(uint32((st.memory + 1<<16 - 1) >> 16))
-	p.cache = openCache(o.CacheDir)
+	p.cache, p.cacheDir = openCache(o.CacheDir)
 	rc = rc.WithCompilationCache(p.cache)
 	module, inits := hideInitExports(module)
-	exports, err := exportedFunctions(ctx, rc, module)
+	var exports []string
+	err = p.compileRetrying(func() (err error) {
+		exports, err = exportedFunctions(ctx, rc, module)
+		return err
+	})
 	if err != nil {
 		p.closeCache()
 		return nil, fmt.Errorf("wasm: plugin %q: %w", p.name, err)
@@ -144,7 +149,10 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 		Config:       a.Config,
 		AllowedPaths: a.AllowedPaths,
 	}
-	p.compiled, err = extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, p.hostFunctions())
+	err = p.compileRetrying(func() (err error) {
+		p.compiled, err = extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{RuntimeConfig: rc, EnableWasi: true}, p.hostFunctions())
+		return err
+	})
 	if err != nil {
 		p.closeCache()
 		return nil, fmt.Errorf("wasm: plugin %q: compile: %w", p.name, err)
@@ -161,22 +169,41 @@ func New(ctx context.Context, a Args, o Options) (*Plugin, error) {
 }
 
 // openCache opens the compilation cache: on disk, or in memory only for
-// "-" (still shared by the two compiles of New).
-func openCache(dir string) wazero.CompilationCache {
+// "-" (still shared by the two compiles of New); dir is "" for the latter.
+func openCache(dir string) (wazero.CompilationCache, string) {
 	switch dir {
 	case "-":
-		return wazero.NewCompilationCache()
+		return wazero.NewCompilationCache(), ""
 	case "":
 		dir = filepath.Join(sandbox.CacheRoot(), "wasm-compile", "extism")
 	}
 	c, err := wazero.NewCompilationCacheWithDir(dir)
 	if err != nil {
-		return wazero.NewCompilationCache() // an unwritable cache is slower, not fatal
+		return wazero.NewCompilationCache(), "" // an unwritable cache is slower, not fatal
 	}
-	return c
+	return c, dir
 }
 
 func (p *Plugin) closeCache() { p.cache.Close(context.Background()) }
+
+// compileRetrying runs compile, and once more after clearing the cache when
+// it failed on an entry it could not read: wazero neither deletes nor skips
+// such an entry (one cut short by a crash or a full disk), so every later
+// compile of the module (or of Extism's kernel) would fail on it.
+func (p *Plugin) compileRetrying(compile func() error) error {
+	err := compile()
+	if err == nil || p.cacheDir == "" || !sandbox.IsCompileCacheError(err) {
+		return err
+	}
+	p.log.Warn("compilation cache entry unreadable: clearing the cache and compiling again", "dir", p.cacheDir, "err", err)
+	if cerr := sandbox.ClearCompileCache(p.cacheDir); cerr != nil {
+		return fmt.Errorf("%w; clearing the cache %s: %w", err, p.cacheDir, cerr)
+	}
+	if err := compile(); err != nil {
+		return fmt.Errorf("%w (compilation cache %s: delete it if this persists)", err, p.cacheDir)
+	}
+	return nil
+}
 
 // exportedFunctions lists the functions Extism can call: no parameters,
 // no result or an i32 one. With the plugin's own runtime config and cache,

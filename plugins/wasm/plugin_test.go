@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,5 +199,42 @@ func TestAllowedPaths(t *testing.T) {
 	open := register(t, reg, "open", misbehaveSrc, wasm.Args{AllowedPaths: map[string]string{dir: "/data"}})
 	if out, err := open.Call(ctx, "read", []byte("/data/note.txt")); err != nil || string(out) != "visible" {
 		t.Fatalf("reading an allowed path = %q, %v", out, err)
+	}
+}
+
+// A compilation cache entry cut short (a crash or a full disk during its
+// write) is cleared and the module compiled again; every later New used to
+// fail on it until someone deleted the cache by hand.
+func TestUnreadableCacheEntryIsRecompiled(t *testing.T) {
+	ctx := context.Background()
+	module := mustBuild(t, cEchoSrc)
+	dir := t.TempDir()
+	p, err := wasm.New(ctx, wasm.Args{Module: module}, wasm.Options{CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	cut := 0
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			info, _ := d.Info()
+			if os.Truncate(path, info.Size()/2) == nil {
+				cut++
+			}
+		}
+		return nil
+	})
+	if cut == 0 {
+		t.Fatal("nothing in the compilation cache to cut short")
+	}
+	for range 2 {
+		p, err := wasm.New(ctx, wasm.Args{Module: module}, wasm.Options{CacheDir: dir})
+		if err != nil {
+			t.Fatalf("New with %d cache entries cut short: %v", cut, err)
+		}
+		if out, err := p.Call(ctx, "echo", []byte("hi")); err != nil || string(out) != "hi" {
+			t.Fatalf("echo after the recompile: %q, %v", out, err)
+		}
+		p.Close()
 	}
 }
