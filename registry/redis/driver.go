@@ -71,13 +71,17 @@ type backend struct {
 	queueGone atomic.Bool
 	reaps     atomic.Uint64 // periodic reaps so far (Reap)
 
-	mu       sync.Mutex
-	pending  map[string]*pendingCall
-	readerOn bool
-	stop     chan struct{} // closed by Close
-	readerWG sync.WaitGroup
-	inflight sync.WaitGroup // commands under way; Close waits for them
-	closed   bool
+	mu      sync.Mutex
+	pending map[string]*pendingCall
+	// repliesRead is the ID of the last reply the reader has routed: a
+	// request gone from its queue is lost only if its reply, written
+	// before the request was deleted, is not among those.
+	repliesRead streamID
+	readerOn    bool
+	stop        chan struct{} // closed by Close
+	readerWG    sync.WaitGroup
+	inflight    sync.WaitGroup // commands under way; Close waits for them
+	closed      bool
 }
 
 // Open implements driver.Driver.

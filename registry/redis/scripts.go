@@ -226,14 +226,17 @@ end
 return id
 `)
 
-// present: KEYS +queue per call; ARGV +entry ID per call. Returns 1 for each
-// request still in its queue, 0 for one that is gone: the lost-request
-// sweep asks this rather than XRANGE, which would send every waiting
-// payload back twice a second.
+// present: KEYS +replies, then +queue per call; ARGV +entry ID per call.
+// Returns the reply stream's last entry ID ("0-0" when it has none), then
+// 1 for each request still in its queue and 0 for one that is gone: the
+// lost-request sweep asks this rather than XRANGE, which would send every
+// waiting payload back twice a second.
 var presentScript = script(`
-local out = {}
-for i = 6, #KEYS do
-  out[#out+1] = #redis.call('XRANGE', KEYS[i], ARGV[i-4], ARGV[i-4])
+local last = redis.call('XREVRANGE', KEYS[6], '+', '-', 'COUNT', 1)
+local out = {'0-0'}
+if #last > 0 then out[1] = last[1][1] end
+for i = 7, #KEYS do
+  out[#out+1] = #redis.call('XRANGE', KEYS[i], ARGV[i-5], ARGV[i-5])
 end
 return out
 `)

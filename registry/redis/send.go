@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -18,6 +20,9 @@ type pendingCall struct {
 	id     string
 	sent   time.Time
 	goneAt time.Time // when the request was first seen missing
+	// replyMark is the reply stream's last entry then: a reply to this
+	// call, if any, is at or before it.
+	replyMark streamID
 }
 
 // codeLost is the private response code the sweeper delivers for a call
@@ -124,24 +129,32 @@ func (b *backend) sweepLost() {
 		if len(calls) == 0 {
 			continue
 		}
-		queues, ids := make([]string, len(calls)), make([]any, len(calls))
+		keys, ids := make([]string, 1, len(calls)+1), make([]any, len(calls))
+		keys[0] = b.replyKey
 		for i, pc := range calls {
-			queues[i], ids[i] = pc.key, pc.id
+			keys, ids[i] = append(keys, pc.key), pc.id
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), lostCheckInterval)
-		present, err := b.run(ctx, b.cmds, presentScript, queues, ids...).Int64Slice()
+		res, err := b.run(ctx, b.cmds, presentScript, keys, ids...).Slice()
 		cancel()
-		if err != nil || len(present) != len(calls) {
+		if err != nil || len(res) != len(calls)+1 {
 			continue // the store is unreachable: nothing can be told yet
 		}
+		mark := parseStreamID(str(res[0]))
+		b.mu.Lock()
+		read := b.repliesRead
+		b.mu.Unlock()
 		for i, pc := range calls {
-			if present[i] > 0 {
+			if n, _ := res[i+1].(int64); n > 0 {
 				continue
 			}
 			switch {
 			case pc.goneAt.IsZero():
-				pc.goneAt = now
-			case now.Sub(pc.goneAt) >= time.Second:
+				pc.goneAt, pc.replyMark = now, mark
+			// The owner writes the reply before it deletes the request: lost
+			// only once the reader has routed every reply written by then
+			// (large replies can keep it busy for seconds).
+			case now.Sub(pc.goneAt) >= time.Second && !read.before(pc.replyMark):
 				select {
 				case pc.ch <- driver.Response{Code: codeLost}:
 				default:
@@ -190,6 +203,9 @@ func (b *backend) readReplies() {
 				})
 			}
 		}
+		b.mu.Lock()
+		b.repliesRead = parseStreamID(last)
+		b.mu.Unlock()
 		if len(read) > 0 && b.begin() == nil {
 			// Deleted beside the next read rather than before it, which
 			// cost a round trip per batch at concurrency 32. Not deleted
@@ -219,4 +235,23 @@ func (b *backend) route(resp driver.Response) {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// streamID is a Redis stream entry ID, "ms-seq".
+type streamID struct{ ms, seq uint64 }
+
+// parseStreamID reads an entry ID; anything else is the zero ID.
+func parseStreamID(s string) streamID {
+	ms, seq, _ := strings.Cut(s, "-")
+	a, err1 := strconv.ParseUint(ms, 10, 64)
+	b, err2 := strconv.ParseUint(seq, 10, 64)
+	if err1 != nil || err2 != nil {
+		return streamID{}
+	}
+	return streamID{a, b}
+}
+
+// before says whether id comes before o in a stream.
+func (id streamID) before(o streamID) bool {
+	return id.ms < o.ms || id.ms == o.ms && id.seq < o.seq
 }
