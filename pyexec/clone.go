@@ -127,7 +127,7 @@ func (p *Pool) spare(ctx context.Context) (*interp, error) {
 // from the spares when one is ready, so that q never stays short.
 func (p *Pool) replace(q *queue[*interp]) {
 	deliver := func(it *interp) {
-		if !q.put(it) {
+		if !q.putCold(it) {
 			it.close()
 		}
 	}

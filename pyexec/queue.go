@@ -107,7 +107,15 @@ func (q *queue[T]) tryGet() (v T, ok bool) {
 // put returns an item: to the longest-waiting caller, else to the free
 // ones. Once the queue is closed it returns false and keeps nothing (the
 // caller frees the item).
-func (q *queue[T]) put(v T) bool {
+func (q *queue[T]) put(v T) bool { return q.give(v, false) }
+
+// putCold returns an item nobody has used yet (a replacement): to the
+// longest-waiting caller, else below the free ones, so that get still
+// hands out the most recently used first. In the shared model that one
+// holds the state the last call left, which the next call must see.
+func (q *queue[T]) putCold(v T) bool { return q.give(v, true) }
+
+func (q *queue[T]) give(v T, cold bool) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
@@ -119,7 +127,11 @@ func (q *queue[T]) put(v T) bool {
 		w.got <- handoff[T]{v, true}
 		return true
 	}
-	q.free = append(q.free, v)
+	if cold {
+		q.free = append([]T{v}, q.free...)
+	} else {
+		q.free = append(q.free, v)
+	}
 	return true
 }
 

@@ -182,19 +182,41 @@ func (p *Pool) expireSessions() {
 		case <-t.C:
 		}
 		p.mu.Lock()
-		var stale []string
-		for id, el := range p.sessions {
+		var stale []*session
+		for _, el := range p.sessions {
 			s := el.Value.(*session)
 			if s.tryLock() {
 				if time.Since(s.used) > p.opts.SessionIdle {
-					stale = append(stale, id)
+					stale = append(stale, s)
 				}
 				s.unlock()
 			}
 		}
 		p.mu.Unlock()
-		for _, id := range stale {
-			p.ResetSession(id)
+		for _, s := range stale {
+			p.expire(s)
 		}
+	}
+}
+
+// expire ends s if it is still its ID's session and still idle: a call may
+// have used it (or a new session taken its ID) since expireSessions judged
+// it stale, and resetting by ID then dropped state just made.
+func (p *Pool) expire(s *session) {
+	p.mu.Lock()
+	el, ok := p.sessions[s.id]
+	if !ok || el.Value.(*session) != s || !s.tryLock() {
+		p.mu.Unlock()
+		return
+	}
+	idle := time.Since(s.used) > p.opts.SessionIdle
+	if idle {
+		p.lru.Remove(el)
+		delete(p.sessions, s.id)
+	}
+	s.unlock()
+	p.mu.Unlock()
+	if idle {
+		p.kill(s)
 	}
 }

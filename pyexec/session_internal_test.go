@@ -111,3 +111,65 @@ func TestEvictionDoesNotWaitForTheEvictedCall(t *testing.T) {
 		t.Fatalf("the evicted session kept its state: %+v", r)
 	}
 }
+
+// After a shared call times out, its interpreter's replacement arrives in
+// the background; the next shared calls, one after the other, still see
+// each other's state. The replacement went on top of the idle ones, so a
+// call made after `x = 1` got the clean one and raised NameError.
+func TestSharedCallsSeeEachOtherAfterAReplacement(t *testing.T) {
+	p, err := NewPool(context.Background(), Options{Size: 2, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	held := <-p.spares // no spare ready, as under load: the replacement is cloned
+	defer p.addSpare(held)
+	if r, _ := p.Execute(context.Background(), "while True: pass", Shared(), WithTimeout(100*time.Millisecond)); r.Failure != FailTimeout {
+		t.Fatalf("the loop: %+v", r)
+	}
+	if r, _ := p.Execute(context.Background(), "x = 1", Shared()); !r.Passed {
+		t.Fatalf("x = 1: %+v", r)
+	}
+	waitFor(t, "the timed-out interpreter's replacement", func() bool {
+		p.shared.mu.Lock()
+		defer p.shared.mu.Unlock()
+		return len(p.shared.free) == 2
+	})
+	if r, _ := p.Execute(context.Background(), "print(x)", Shared()); r.Stdout != "1\n" {
+		t.Fatalf("a shared call after `x = 1`: %q %q, want 1", r.Stdout, r.Stderr)
+	}
+}
+
+// The idle sweep judges a session stale, then ends it only if nothing used
+// it since: it used to reset by ID, dropping the state a call had just made.
+func TestExpirySparesASessionUsedSinceJudged(t *testing.T) {
+	p, err := NewPool(context.Background(), Options{Size: 1, SessionIdle: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	if r, _ := p.Execute(ctx, "x = 1", InSession("s")); !r.Passed {
+		t.Fatalf("x = 1: %+v", r)
+	}
+	p.mu.Lock()
+	judged := p.sessions["s"].Value.(*session)
+	p.mu.Unlock()
+	judged.used = time.Now().Add(-2 * time.Hour) // as the sweep saw it: idle
+	if r, _ := p.Execute(ctx, "y = 2", InSession("s")); !r.Passed {
+		t.Fatalf("y = 2: %+v", r)
+	}
+	p.expire(judged)
+	if r, _ := p.Execute(ctx, "print(x + y)", InSession("s")); r.Stdout != "3\n" {
+		t.Fatalf("the session after the sweep: %q %q, want its state kept", r.Stdout, r.Stderr)
+	}
+	// One still idle goes.
+	p.mu.Lock()
+	judged = p.sessions["s"].Value.(*session)
+	p.mu.Unlock()
+	judged.used = time.Now().Add(-2 * time.Hour)
+	p.expire(judged)
+	if n := p.Sessions(); n != 0 {
+		t.Fatalf("%d sessions after an idle one expired, want 0", n)
+	}
+}
