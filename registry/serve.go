@@ -118,17 +118,29 @@ func (r *Registry) serveCall(run *localService, req driver.Request, held bool) {
 		if !held {
 			// Queue with in-process callers for a slot, in FIFO order.
 			if err := run.lim.acquire(ctx); err != nil {
-				return nil, err
+				return nil, r.stopped(run, err)
 			}
 		}
 		held = false
 		defer run.lim.release(1)
-		return safeCall(ctx, run.svc, req.Method, req.Payload)
+		out, err := safeCall(ctx, run.svc, req.Method, req.Payload)
+		return out, r.stopped(run, err)
 	})
 	if held { // respond answered without calling (deadline passed)
 		run.lim.release(1)
 	}
 	r.reply(req, resp)
+}
+
+// stopped tells a call that ended cancelled because its service stopped
+// here (unregistered, reset, the host closing) that it was stopped, not
+// the service's own failure: it was sent as a ServiceError saying "context
+// canceled" to callers on other hosts.
+func (r *Registry) stopped(run *localService, err error) error {
+	if err != nil && run.ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w: service %q stopped while the call ran", ErrNotFound, run.spec.Name)
+	}
+	return err
 }
 
 // respond runs fn under the request's deadline and encodes the outcome as
