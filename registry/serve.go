@@ -161,7 +161,17 @@ func (r *Registry) respond(ctx context.Context, req driver.Request, fn func(cont
 func (r *Registry) reply(req driver.Request, resp driver.Response) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := r.be.Reply(ctx, req, resp); err != nil {
+	err := r.be.Reply(ctx, req, resp)
+	if err == nil {
+		return
+	}
+	// The store refused the reply (one larger than Redis takes resets the
+	// connection) or could not be reached: say so in a small reply, which
+	// also takes the request off its queue, rather than leave the caller to
+	// wait out its deadline beside a request nobody will answer.
+	r.log.Warn("reply failed; telling the caller", "queue", req.Queue, "bytes", len(resp.Payload), "err", err)
+	lost := encodeResult(req.ID, nil, fmt.Errorf("%w: the call ran, but its reply of %d bytes could not be written: %v", ErrLost, len(resp.Payload), err))
+	if err := r.be.Reply(ctx, req, lost); err != nil {
 		r.log.Warn("reply failed", "queue", req.Queue, "err", err)
 	}
 }

@@ -61,3 +61,44 @@ func TestCallStoppedWithItsServiceIsNotFound(t *testing.T) {
 		t.Fatalf("a call whose service stopped under it: %v, want ErrNotFound", err)
 	}
 }
+
+// bigService answers with a payload of its size.
+type bigService int
+
+func (n bigService) Call(context.Context, string, []byte) ([]byte, error) {
+	return make([]byte, int(n)), nil
+}
+
+// A reply the store refuses (larger than Redis's proto-max-bulk-len) reaches
+// its caller as ErrLost at once, and the request leaves its queue: the
+// caller used to wait out its whole deadline beside a request that stayed.
+func TestReplyTheStoreRefusesIsLost(t *testing.T) {
+	rs := testredis.Start(t, "--proto-max-bulk-len", "1mb")
+	ctx := context.Background()
+	owner, err := Open(ctx, rs.URL(), WithNamespace("refused"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	localHosts.Delete(owner.id) // the call crosses Redis, as from another host
+	caller, err := Open(ctx, rs.URL(), WithNamespace("refused"), ClientOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	if _, err := owner.RegisterService(ctx, "big", bigService(2<<20)); err != nil {
+		t.Fatal(err)
+	}
+	h, err := caller.Get(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := h.Call(callCtx, "get", nil); !errors.Is(err, ErrLost) {
+		t.Fatalf("a call whose reply Redis refuses: %v, want ErrLost", err)
+	}
+	if n := rs.Client().XLen(ctx, "sandhost:{refused}:q:svc:big").Val(); n != 0 {
+		t.Fatalf("%d requests left in the queue, want 0", n)
+	}
+}
