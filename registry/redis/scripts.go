@@ -249,3 +249,10 @@ redis.call(ARGV[2], KEYS[6], ARGV[3], ARGV[4])
 if redis.call('PTTL', KEYS[6]) == -1 then redis.call('PEXPIRE', KEYS[6], ARGV[5]) end
 return 1
 `)
+
+// withdraw: KEYS +queue; ARGV +entry ID. Deletes the request unless its
+// owner has read it (it is then in the consumer group's pending list).
+var withdrawScript = script(`
+if #redis.call('XPENDING', KEYS[6], '` + group + `', ARGV[2], ARGV[2], 1) > 0 then return 0 end
+return redis.call('XDEL', KEYS[6], ARGV[2])
+`)

@@ -92,10 +92,27 @@ func (b *backend) Send(ctx context.Context, req driver.Request) (driver.Response
 		}
 		return resp, nil
 	case <-ctx.Done():
+		go b.withdraw(pc) // the caller has given up: it does not wait for Redis
 		return driver.Response{}, context.Cause(ctx)
 	case <-b.stop:
 		return driver.Response{}, driver.ErrClosed
 	}
+}
+
+// withdraw deletes the request of a call its caller gave up on, if its
+// owner has not read it yet: a request left there would still run later,
+// holding one of the service's slots for nobody. One the owner has read
+// runs on; its reply is dropped.
+func (b *backend) withdraw(pc *pendingCall) {
+	b.mu.Lock()
+	id := pc.id
+	b.mu.Unlock()
+	if id == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lostCheckInterval)
+	defer cancel()
+	b.run(ctx, b.cmds, withdrawScript, []string{pc.key}, id)
 }
 
 // lostCheckInterval is how often calls waiting longer than that are checked
