@@ -25,17 +25,7 @@ func (s blockingService) Call(ctx context.Context, _ string, _ []byte) ([]byte, 
 func TestCallStoppedWithItsServiceIsNotFound(t *testing.T) {
 	rs := testredis.Start(t)
 	ctx := context.Background()
-	owner, err := Open(ctx, rs.URL(), WithNamespace("stop"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	localHosts.Delete(owner.id) // the call crosses Redis, as from another host
-	caller, err := Open(ctx, rs.URL(), WithNamespace("stop"), ClientOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
+	owner, caller := remotePair(t, rs.URL(), "stop")
 	svc := blockingService{started: make(chan struct{}, 1)}
 	if _, err := owner.RegisterService(ctx, "slow", svc); err != nil {
 		t.Fatal(err)
@@ -75,17 +65,7 @@ func (n bigService) Call(context.Context, string, []byte) ([]byte, error) {
 func TestReplyTheStoreRefusesIsLost(t *testing.T) {
 	rs := testredis.Start(t, "--proto-max-bulk-len", "1mb")
 	ctx := context.Background()
-	owner, err := Open(ctx, rs.URL(), WithNamespace("refused"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	localHosts.Delete(owner.id) // the call crosses Redis, as from another host
-	caller, err := Open(ctx, rs.URL(), WithNamespace("refused"), ClientOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
+	owner, caller := remotePair(t, rs.URL(), "refused")
 	if _, err := owner.RegisterService(ctx, "big", bigService(2<<20)); err != nil {
 		t.Fatal(err)
 	}
@@ -101,4 +81,22 @@ func TestReplyTheStoreRefusesIsLost(t *testing.T) {
 	if n := rs.Client().XLen(ctx, "sandhost:{refused}:q:svc:big").Val(); n != 0 {
 		t.Fatalf("%d requests left in the queue, want 0", n)
 	}
+}
+
+// remotePair opens an owner and a client-only caller of namespace ns whose
+// calls to the owner cross Redis, as from another host.
+func remotePair(t *testing.T, dsn, ns string) (owner, caller *Registry) {
+	t.Helper()
+	owner, err := Open(context.Background(), dsn, WithNamespace(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { owner.Close() })
+	localHosts.Delete(owner.id) // else calls in this process skip Redis
+	caller, err = Open(context.Background(), dsn, WithNamespace(ns), ClientOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { caller.Close() })
+	return owner, caller
 }

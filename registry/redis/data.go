@@ -22,9 +22,7 @@ const orphanDataTTL = namespaceTTLs * 3 * time.Second
 
 // PutBlob implements driver.DataStore: HSETNX, so a blob is written once.
 func (b *backend) PutBlob(ctx context.Context, sum string, data []byte) error {
-	return b.do(ctx, "put blob "+sum, func() error {
-		return b.run(ctx, b.cmds, writeDataScript, []string{b.keys.blobs()}, "HSETNX", sum, data, orphanDataTTL.Milliseconds()).Err()
-	})
+	return b.writeData(ctx, "put blob "+sum, b.keys.blobs(), "HSETNX", sum, data)
 }
 
 // GetBlob implements driver.DataStore.
@@ -39,9 +37,17 @@ func (b *backend) KVGet(ctx context.Context, key string) ([]byte, error) {
 
 // KVSet implements driver.DataStore.
 func (b *backend) KVSet(ctx context.Context, key string, value []byte) error {
-	return b.do(ctx, "set key "+key, func() error {
-		return b.run(ctx, b.cmds, writeDataScript, []string{b.keys.kv()}, "HSET", key, value, orphanDataTTL.Milliseconds()).Err()
-	})
+	return b.writeData(ctx, "set key "+key, b.keys.kv(), "HSET", key, value)
+}
+
+// writeData writes field of hash with cmd (HSET or HSETNX), giving the hash
+// an expiry if it has none (writeDataScript); run counts it as under way.
+func (b *backend) writeData(ctx context.Context, what, hash, cmd, field string, value []byte) error {
+	err := b.run(ctx, b.cmds, writeDataScript, []string{hash}, cmd, field, value, orphanDataTTL.Milliseconds()).Err()
+	if err != nil {
+		return fmt.Errorf("redis: %s: %w", what, err)
+	}
+	return nil
 }
 
 // KVDelete implements driver.DataStore.

@@ -91,17 +91,7 @@ func TestSendAtMostOnce(t *testing.T) {
 	marker := []byte("CUT-THIS-REQUEST")
 	p := startCuttingProxy(t, "127.0.0.1"+rs.URL()[len("redis://127.0.0.1"):], marker)
 	ctx := context.Background()
-	be, err := Driver{}.Open(ctx, "redis://"+p.l.Addr().String(), "amo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close()
-	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := be.Claim(ctx, driver.Spec{Name: "s", Owner: "h"}); err != nil {
-		t.Fatal(err)
-	}
+	be := serving(t, "redis://"+p.l.Addr().String(), "amo")
 	queue := keysOf("amo").queue(driver.ServiceQueue("s"))
 	// A first request loads the script (nobody answers it; its caller takes
 	// it back as it gives up).
@@ -112,17 +102,12 @@ func TestSendAtMostOnce(t *testing.T) {
 	// A resent request would be queued and wait out this deadline.
 	callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_, err = be.Send(callCtx, driver.Request{ID: "once", Queue: driver.ServiceQueue("s"), Payload: marker})
+	_, err := be.Send(callCtx, driver.Request{ID: "once", Queue: driver.ServiceQueue("s"), Payload: marker})
 	if !errors.Is(err, driver.ErrLost) {
 		t.Fatalf("send over a connection cut under its reply: %v, want ErrLost", err)
 	}
 	// The first leaves as its caller takes it back; the cut one stays, once.
-	for t0 := time.Now(); rs.Client().XLen(ctx, queue).Val() != 1; {
-		if time.Since(t0) > 10*time.Second {
-			t.Fatalf("%d requests in the queue, want 1 (the cut one, once)", rs.Client().XLen(ctx, queue).Val())
-		}
-		time.Sleep(time.Millisecond) // polling a condition, not timing
-	}
+	waitQueueLen(t, rs, queue, 1, "(the cut one, once)")
 }
 
 // A call waiting in its queue is checked for a lost request twice a
@@ -132,17 +117,7 @@ func TestSendAtMostOnce(t *testing.T) {
 func TestLostCheckLeavesPayloadInRedis(t *testing.T) {
 	rs := testredis.Start(t)
 	ctx := context.Background()
-	be, err := Driver{}.Open(ctx, rs.URL(), "sweep")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close()
-	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := be.Claim(ctx, driver.Spec{Name: "s", Owner: "h"}); err != nil {
-		t.Fatal(err)
-	}
+	be := serving(t, rs.URL(), "sweep")
 	sent := func() int64 {
 		var n int64
 		for _, line := range strings.Split(rs.Client().Info(ctx, "stats").Val(), "\r\n") {
@@ -177,22 +152,8 @@ func TestLostCheckLeavesPayloadInRedis(t *testing.T) {
 func TestLargeRepliesUnderLoadAreNotLost(t *testing.T) {
 	rs := testredis.Start(t)
 	ctx := context.Background()
-	caller, err := Driver{}.Open(ctx, rs.URL(), "big")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer caller.Close()
-	owner, err := Driver{}.Open(ctx, rs.URL(), "big")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	if _, err := owner.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := owner.Claim(ctx, driver.Spec{Name: "s", Owner: "h"}); err != nil {
-		t.Fatal(err)
-	}
+	caller := open(t, rs.URL(), "big")
+	owner := serving(t, rs.URL(), "big")
 	const callers, each, size = 32, 3, 4 << 20
 	reply := bytes.Repeat([]byte("r"), size)
 	serveCtx, stopServing := context.WithCancel(ctx)
@@ -245,17 +206,7 @@ func TestLargeRepliesUnderLoadAreNotLost(t *testing.T) {
 func TestGivenUpCallsLeaveTheQueue(t *testing.T) {
 	rs := testredis.Start(t)
 	ctx := context.Background()
-	be, err := Driver{}.Open(ctx, rs.URL(), "withdraw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close()
-	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := be.Claim(ctx, driver.Spec{Name: "s", Owner: "h"}); err != nil {
-		t.Fatal(err)
-	}
+	be := serving(t, rs.URL(), "withdraw")
 	queue := keysOf("withdraw").queue(driver.ServiceQueue("s"))
 	callCtx, cancel := context.WithCancel(ctx)
 	sent := make(chan error, 6)
@@ -278,9 +229,40 @@ func TestGivenUpCallsLeaveTheQueue(t *testing.T) {
 			t.Fatalf("a call given up: %v, want context.Canceled", err)
 		}
 	}
-	for t0 := time.Now(); rs.Client().XLen(ctx, queue).Val() != 1; {
+	waitQueueLen(t, rs, queue, 1, "(the one read, after their callers gave up)")
+}
+
+// open opens a backend of namespace ns, closed at the end of the test.
+func open(t *testing.T, dsn, ns string) driver.Backend {
+	t.Helper()
+	be, err := Driver{}.Open(context.Background(), dsn, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close() })
+	return be
+}
+
+// serving opens a backend of namespace ns whose host "h" is alive and owns
+// service "s".
+func serving(t *testing.T, dsn, ns string) driver.Backend {
+	t.Helper()
+	be, ctx := open(t, dsn, ns), context.Background()
+	if _, err := be.Beat(ctx, driver.HostInfo{ID: "h"}, time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.Claim(ctx, driver.Spec{Name: "s", Owner: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	return be
+}
+
+// waitQueueLen waits until queue holds n entries; why says which they are.
+func waitQueueLen(t *testing.T, rs *testredis.Server, queue string, n int64, why string) {
+	t.Helper()
+	for t0 := time.Now(); rs.Client().XLen(context.Background(), queue).Val() != n; {
 		if time.Since(t0) > 10*time.Second {
-			t.Fatalf("%d requests in the queue 10 s after their callers gave up, want 1 (the one read)", rs.Client().XLen(ctx, queue).Val())
+			t.Fatalf("%d requests in the queue, want %d %s", rs.Client().XLen(context.Background(), queue).Val(), n, why)
 		}
 		time.Sleep(time.Millisecond) // polling a condition, not timing
 	}
