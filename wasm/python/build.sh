@@ -79,14 +79,21 @@ buildpy=$work/cpython/cross-build/build/python
 wb=$work/cpython/cross-build/wasm32-wasi
 
 step "link the embedding module (reactor)"
+# Compiled apart and linked with no -O: clang runs Binaryen's wasm-opt on an
+# optimised link when it finds one on PATH, so a machine with binaryen
+# installed would get another module under the same key (clang 19's
+# --no-wasm-opt dropped the link step altogether).
 libs=(libpython3.13.a)
 for a in Modules/_decimal/libmpdec/libmpdec.a Modules/_hacl/libHacl_Hash_SHA2.a Modules/expat/libexpat.a; do
   [ -f "$wb/$a" ] && libs+=("$a")
 done
-(cd "$wb" && run "$logs/link.log" $CC_WASM -O2 -I. -I../../Include -I../../Include/internal -I"$deps/include" \
+rm -f "$wb/sandhost_embed.o" "$wb/python-reactor.wasm"  # so that a link that writes nothing fails
+(cd "$wb" && run "$logs/embed.log" $CC_WASM -O2 -I. -I../../Include -I../../Include/internal -I"$deps/include" \
+   -c "$here/sandhost_embed.c" -o sandhost_embed.o)
+(cd "$wb" && run "$logs/link.log" $CC_WASM \
    -mexec-model=reactor -z stack-size=8388608 -Wl,--stack-first -Wl,--initial-memory=20971520 \
    -Wl,--export=__stack_pointer -Wl,--export=_PyRuntime \
-   "$here/sandhost_embed.c" "${libs[@]}" \
+   sandhost_embed.o "${libs[@]}" \
    -L"$deps/lib" -lz -lbz2 -llzma -lsqlite3 \
    -ldl -lwasi-emulated-signal -lwasi-emulated-getpid -lwasi-emulated-process-clocks -lwasi-emulated-mman -lm \
    -o python-reactor.wasm)
