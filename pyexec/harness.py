@@ -6,8 +6,10 @@
 import sys, io, traceback, struct
 # The builtins the harness uses, bound in its own module: code that rebinds
 # builtins.len (or any of these) must not break the result of its call.
-from builtins import (len, isinstance, str, bytes, type, tuple, dict, set, getattr, all, map, max, repr,
-                      bool, int, super, BaseException, SystemExit, MemoryError, ValueError, OSError)
+from builtins import (len, isinstance, issubclass, str, bytes, type, tuple, dict, set, frozenset, getattr, all,
+                      any, map, zip, max, range, repr, bool, int, float, object, super, BaseException, SystemExit,
+                      MemoryError, ValueError, OSError)
+_pack = struct.pack  # code that rebinds struct.pack must not break its own result
 
 class _Sink(io.RawIOBase):
     # The bytes under one standard stream during a call: at most cap kept,
@@ -89,6 +91,39 @@ _main = _main_module.__dict__
 _main.setdefault('__builtins__', __builtins__)
 
 def _run(src, cap):
+    try:
+        return _run_code(src, cap)
+    except MemoryError:
+        raise  # no room to build a result: the host reports the memory
+    except BaseException as e:
+        # The harness itself failed: the code changed what it relies on
+        # (closed or replaced what it reads). Reported, never raised, and
+        # the interpreter is replaced.
+        _watch.end()
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        sys.modules['__main__'] = _main_module
+        try:
+            why = type(e).__name__
+        except BaseException:
+            why = 'an exception'
+        msg = ('Error: the code broke the executor\'s harness (' + why + ') - interpreter replaced\n').encode()
+        return _pack(_RESULT_HEADER, _KIND_EXCEPTION, 1, _FLAG_LEAKED, 0) + _pack('<I', len(msg)) + msg
+
+def _exit_code(c):
+    # sys.exit(c) as a native process ends: None is 0, an int its low 8
+    # bits (sys.exit(-1) is 255), anything else is printed and 1. Read
+    # with int's own method, so that a subclass's __and__ cannot choose.
+    if c is None:
+        return 0, None
+    if issubclass(type(c), int):
+        return int.__and__(c, 0xff), None
+    try:
+        text = str(c)
+    except BaseException:
+        text = '<unprintable ' + type(c).__name__ + ' object>'
+    return 1, text
+
+def _run_code(src, cap):
     isolate = cap & _EXEC_ISOLATE
     cap &= _EXEC_ISOLATE - 1
     # Native stdout is strict; stderr escapes what it cannot encode.
@@ -105,18 +140,18 @@ def _run(src, cap):
         ns = m.__dict__
         ns['__builtins__'] = _builtins
         sys.modules['__main__'] = m
+        _watch.begin(ns)
     try:
         exec(compile(src, '<code>', 'exec'), ns)
     except SystemExit as e:
         kind = _KIND_EXIT
-        c = e.code
-        if c is None:
-            code = 0
-        elif isinstance(c, int):
-            code = c & 0x7fffffff
-        else:
-            _report(err, str(c) + '\n')
-            code = 1
+        try:
+            c = e.code
+        except BaseException:
+            c = 1
+        code, text = _exit_code(c)
+        if text is not None:
+            _report(err, text + '\n')
     except BaseException as e:
         kind, code = (_KIND_MEMORY if isinstance(e, MemoryError) else _KIND_EXCEPTION), 1
         try:
@@ -126,6 +161,13 @@ def _run(src, cap):
         except BaseException:
             _report(err, 'Error: ' + type(e).__name__ + '\n')
     finally:
+        if isolate:
+            sys.modules['__main__'] = _main_module
+            ns.clear()  # break the cycles of what the call defined
+            # What the call left in cycles is collected now, as a process
+            # collects it at its exit: a finalizer (__del__, a weakref
+            # callback) runs into this call's output, not the next call's.
+            _collect()
         try:
             sys.stdout.flush()
         except BaseException:
@@ -133,30 +175,50 @@ def _run(src, cap):
         sys.stdout, sys.stderr = so, se
     leaked = False
     if isolate:
-        sys.modules['__main__'] = _main_module
-        ns.clear()  # break the cycles of what the call defined
         # A warning raised while compiling the code is recorded in the
         # registry of the frame that compiled it, this one's: a fresh
         # interpreter has none, so the same warning shows again.
         globals().pop('__warningregistry__', None)
         try:
+            _watch.end()
             leaked = _leaked()
             _seed()  # as a fresh interpreter is: random.seed(0) must not carry over
         except BaseException:
             leaked = True
     o, e2 = out.take(), err.take()
     flags = (_FLAG_STDOUT_CUT if out.over else 0) | (_FLAG_STDERR_CUT if err.over else 0) | (_FLAG_LEAKED if leaked else 0)
-    return struct.pack(_RESULT_HEADER, kind, code, flags, len(o)) + o + struct.pack('<I', len(e2)) + e2
+    return _pack(_RESULT_HEADER, kind, code, flags, len(o)) + o + _pack('<I', len(e2)) + e2
 
 # What an isolated call is checked for after it ran: whatever a later call
 # could see besides __main__. The first isolated call records it (the host
 # makes that call before the snapshot, so every clone has it); after each
 # later one, any difference means the interpreter must be replaced. Module
 # attributes are compared by identity (a rebound or deleted name, a module
-# added or removed), the mutable lists and settings by value. Not seen:
-# changes inside objects (a class's attributes, a cache's contents).
+# added or removed), and so are the mutable lists and settings, but for
+# values of exact builtin types (a path, a number), compared by value:
+# nothing the code made (an __eq__ of its own) runs in the check. What no
+# dict holds, sandhost_embed.c watches (_watch.altered): an attribute set on
+# a class that existed before the call (json.JSONEncoder.default = ...), a
+# function's code or defaults replaced, an audit hook, a sys.monitoring
+# callback. Not seen: changes inside other objects (a cache's or a
+# registry's contents, a dict held by a module), and code that sets out to
+# hide what it changed (the harness is Python the code can reach): the
+# fresh model is the boundary for code that may (RATIONALE "What the
+# isolated model checks").
 import builtins as _builtins, gc as _gc, warnings as _warnings, decimal as _decimal
 _ModuleType = type(sys)
+
+def _collect():
+    # The young generations always (tens of microseconds); all of them only
+    # when the call's own collections moved objects to the oldest, where
+    # only a full collection finds them.
+    if _gc.get_stats()[1]['collections'] != _gen1[0]:
+        _gc.collect()
+    else:
+        _gc.collect(1)
+    _gen1[0] = _gc.get_stats()[1]['collections']
+
+_gen1 = [_gc.get_stats()[1]['collections']]
 _base = []  # [modules, settings, sys's entry of modules], filled by the first isolated call
 import _sandhost_watch as _watch
 del sys.modules['_sandhost_watch']  # the harness's alone
@@ -174,10 +236,32 @@ def _modules():
     return mods
 
 def _settings():
-    return (tuple(sys.path), tuple(sys.meta_path), tuple(sys.path_hooks), tuple(_warnings.filters),
-            dict(os.environ._data), os.getcwd(), sys.getrecursionlimit(), _gc.isenabled(), sys.gettrace(),
-            sys.getprofile(), sys.get_int_max_str_digits(), _atexit_count(),
-            repr(_decimal.getcontext()))
+    # Two records: values of exact builtin types (a path, numbers, names,
+    # flags), compared with == in one C loop, where no code of the call's
+    # can run; and objects, compared by identity, one list after another
+    # with a mark between them, so that an item moved from one list to the
+    # next is a change.
+    env = os.environ._data
+    ctx = _decimal.getcontext()
+    plain_env, plain_ctx = type(env) is dict, type(ctx) is _decimal.Context
+    values = (os.getcwd(), sys.getrecursionlimit(), _gc.isenabled(), _gc.get_threshold(), _gc.get_debug(),
+              sys.get_int_max_str_digits(), _atexit_count(), repr(ctx) if plain_ctx else None,
+              sys.get_coroutine_origin_tracking_depth(), sys.getswitchinterval(),
+              tuple([sys.monitoring.get_tool(i) is None for i in range(6)]),
+              _closed(sys.__stdin__), _closed(sys.__stdout__), _closed(sys.__stderr__))
+    objects = (*sys.path, _MARK, *sys.meta_path, _MARK, *sys.path_hooks, _MARK, *_warnings.filters, _MARK,
+               *(env.keys() if plain_env else ()), _MARK, *(env.values() if plain_env else ()), _MARK,
+               *_gc.callbacks, _MARK, *sys.get_asyncgen_hooks(), sys.gettrace(), sys.getprofile(),
+               None if plain_env else env, None if plain_ctx else ctx)
+    return values, objects
+
+_MARK = object()
+
+def _closed(stream):
+    return stream.closed if type(stream) is io.TextIOWrapper else None
+
+def _same_settings(a, b):
+    return a[0] == b[0] and _watch.same(a[1], b[1])
 
 def _atexit_count():
     import atexit
@@ -197,6 +281,7 @@ def _change():
         _base.append(_modules())
         _base.append(_settings())
         _base.append([x for x in _base[0] if x[1] is sys])
+        _watch.watch_types([o for o in _gc.get_objects() if isinstance(o, type)])
         # Every module's dict but sys's (whose streams each call swaps) is
         # watched, and sys.modules too (sandhost_embed.c): a call that
         # changed none of them needs no comparing of their names.
@@ -204,48 +289,39 @@ def _change():
             if d is not None and m is not sys:
                 _watch.watch(d)
         _watch.changed()
+        _watch.altered()
         return None
     mods, settings, sys_only = _base
     cur = sys.modules
     if len(cur) != len(mods) + 1:  # + __main__
         return 'sys.modules: %r' % (set(cur) ^ {x[0] for x in mods} - {'__main__'})
+    if _watch.altered():
+        return 'a class, a function or a hook that existed before the call'
     if not _watch.changed():
         mods = sys_only
     for name, m, d, n, vals in mods:
         if cur.get(name) is not m:
             return 'sys.modules'
-        # One C loop per module: tuple equality compares by identity first,
-        # so only a rebound name reaches an __eq__ (and one equal to the
-        # old value changes nothing a later call could see). A name deleted
-        # and another added changes the order of the values, so the keys
-        # need no comparing.
-        if d is not None and (len(d) != n or tuple(d.values()) != vals):
+        # One C loop per module, by identity: a rebound name is a change
+        # even if its new value says it equals the old. A name deleted and
+        # another added changes the order of the values, so the keys need
+        # no comparing.
+        if d is not None and not _watch.same(d, vals):
             return name
-    if _settings() != settings:
+    if not _same_settings(_settings(), settings):
         return 'settings'
-    if _tmp_mark() != _tmp[0]:
-        return '/tmp'
-    return None
+    return None  # and /tmp, which the host reads (pyexec/run.go)
 
 def _report(sink, s):
     sink._keep(s.encode('utf-8', 'backslashreplace'))
 
 def _reseed():
-    # A clone of the snapshot: new random state, and its own /tmp's mark.
+    # A clone of the snapshot: new random state.
     _seed()
-    _tmp[:] = [_tmp_mark()]
 
 def _seed():
     import random, os
     random.seed(os.urandom(32))
-
-# /tmp's modification time: a file or directory made or removed in /tmp
-# changes it (one stat, where listing the directory took 55 µs). Each
-# interpreter has its own /tmp, so the mark is taken per clone.
-_tmp = [None]
-
-def _tmp_mark():
-    return os.stat('/tmp').st_mtime_ns
 
 # Relative paths land in the interpreter's own scratch /tmp.
 import os

@@ -46,6 +46,56 @@ func TestIsolatedCallsSeeAFreshInterpreter(t *testing.T) {
 	}
 }
 
+// What no module's names show, a later isolated call does not see either:
+// a class's or a function's attributes, the collector's settings, hooks
+// installed in the interpreter, a closed stdin; nor a builtin rebound to
+// an object that claims to equal everything.
+func TestIsolatedCallsSeeNoHiddenChange(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	for _, c := range []struct{ name, before, after, want string }{
+		{"a builtin rebound to what equals everything", "import builtins\nclass C:\n    def __eq__(self, o): return True\n" +
+			"    def __call__(self, *a): return 42\nbuiltins.len = C()", "print(len([1]))", "1\n"},
+		{"a stdlib class's attribute", "import json; json.JSONEncoder.item_separator = '|'", "import json; print(json.dumps([1, 2]))", "[1, 2]\n"},
+		{"a stdlib function's code", "import textwrap; textwrap.dedent.__code__ = (lambda text: 'X').__code__",
+			"import textwrap; print(textwrap.dedent('  a'))", "a\n"},
+		{"the collector's thresholds", "import gc; gc.set_threshold(0)", "import gc; print(gc.get_threshold()[0] > 0)", "True\n"},
+		{"a collector callback", "import gc; gc.callbacks.append(lambda phase, info: None)", "import gc; print(gc.callbacks)", "[]\n"},
+		{"an audit hook", "import sys\ndef hook(event, args):\n    if event == 'exec': raise RuntimeError('hooked')\nsys.addaudithook(hook)",
+			"print('ran')", "ran\n"},
+		{"a monitoring tool", "import sys; sys.monitoring.use_tool_id(3, 'leak')", "import sys; print(sys.monitoring.get_tool(3))", "None\n"},
+		{"a /tmp file with the directory's time set back", "import os; st = os.stat('/tmp')\nopen('/tmp/leak', 'w').write('x')\n" +
+			"os.utime('/tmp', ns=(st.st_atime_ns, st.st_mtime_ns))", "import os; print(os.listdir('/tmp'))", "[]\n"},
+		{"a closed stdin", "import sys; sys.stdin.close()", "try:\n    input()\nexcept EOFError:\n    print('eof')", "eof\n"},
+	} {
+		if r := run(t, p, c.before); !r.Passed {
+			t.Fatalf("%s: the first call: %+v", c.name, r)
+		}
+		if r := run(t, p, c.after); r.Stdout != c.want {
+			t.Errorf("%s leaked into the next call: got %q (stderr %q), want %q", c.name, r.Stdout, r.Stderr, c.want)
+		}
+	}
+}
+
+// What a call leaves in reference cycles is collected as it ends, as a
+// process collects it at its exit: a finalizer prints into that call's
+// output and not into a later one's, also when the call's own collections
+// moved the cycle to the oldest generation.
+func TestIsolatedCallsCollectTheirCycles(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	const cycle = "class A:\n    def __del__(self): print('finalized')\na = A(); a.me = a\n"
+	for _, c := range []struct{ name, code string }{
+		{"young", cycle + "del a\nprint('done')"},
+		{"promoted", cycle + "junk = [[] for _ in range(200000)]\ndel a\nprint('done')"},
+	} {
+		if r := run(t, p, c.code); r.Stdout != "done\nfinalized\n" {
+			t.Errorf("%s: the call's output %q, want its finalizer's after it", c.name, r.Stdout)
+		}
+		if r := run(t, p, "import gc; gc.collect(); print('next')"); r.Stdout != "next\n" {
+			t.Errorf("%s: the next call's output %q", c.name, r.Stdout)
+		}
+	}
+}
+
 // After random.seed in one isolated call the next draws unseeded numbers,
 // as a fresh interpreter would.
 func TestIsolatedCallsAreReseeded(t *testing.T) {

@@ -189,7 +189,11 @@ func TestIsolatedInterpreterReplacedOnlyWhenChanged(t *testing.T) {
 	}
 	for _, code := range []string{"x = 1 + 1", "import math\ndef f(n): return math.isqrt(n)\nassert f(17) == 4\nlist = [3, 1, 4]",
 		"raise ValueError('no')", "import re, json, collections\nprint(json.dumps(re.findall('a', 'aa')))",
-		"undefined_name", "assert 0 is 0", "assert 0 is 0"} { // a NameError's suggestion, a SyntaxWarning twice
+		"undefined_name", "assert 0 is 0", "assert 0 is 0", // a NameError's suggestion, a SyntaxWarning twice
+		// Its own classes and functions changed (namedtuple sets its class's
+		// __module__), a cycle with a finalizer collected at its end.
+		"import collections\nclass A: pass\nA.x = 1\ndef f(a=1): pass\nf.__defaults__ = (2,)\nP = collections.namedtuple('P', 'x y')\n" +
+			"class B:\n    def __del__(self): pass\nb = B(); b.me = b"} {
 		before := only()
 		r, _ := p.Execute(context.Background(), code)
 		if r.Failure == FailCrash {

@@ -150,6 +150,18 @@ func TestAdversarialInputs(t *testing.T) {
 			}},
 		{"os._exit", "import os; os._exit(1)", 0,
 			func(r pyexec.Result) bool { return r.Failure == pyexec.FailExit && r.ReturnCode == 1 }},
+		// The engine stops a guest with exit codes of its own; a guest that
+		// exits with one is not a timeout.
+		{"os._exit with the engine's code", "import os; os._exit(-1)", 0,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailExit && r.ReturnCode == 255 }},
+		{"sys.exit(-1)", "import sys; sys.exit(-1)", 0,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailExit && r.ReturnCode == 255 && !r.Passed }},
+		{"sys.exit of an int whose & says 0", "import sys\nclass C(int):\n    __and__ = lambda s, o: 0\nsys.exit(C(1))", 0,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailExit && r.ReturnCode == 1 && !r.Passed }},
+		{"SystemExit whose code raises", "class E(SystemExit):\n    @property\n    def code(self): raise ValueError\nraise E(3)", 0,
+			func(r pyexec.Result) bool { return r.Failure == pyexec.FailExit && r.ReturnCode == 1 }},
+		{"the harness's module rebound", "import struct; struct.pack = None; print('still')", 0,
+			func(r pyexec.Result) bool { return r.Success && r.Stdout == "still\n" }},
 		{"input", "x = input()", 0,
 			func(r pyexec.Result) bool { return !r.Success && strings.Contains(r.Stderr, "EOF") }},
 		{"host file", "print(open('/etc/passwd').read())", 0,

@@ -19,8 +19,10 @@ type Request struct {
 	// run at once). None of Session, Fresh and Shared:
 	// the default, isolated model: each call runs in a new __main__ of a
 	// pooled interpreter, which is replaced after a call that changed what
-	// the next call would see (builtins, modules, sys.path, ...), so results
-	// are those of a fresh interpreter at about the cost of a shared one.
+	// the next call would see (builtins, modules, classes, sys.path, ...),
+	// so results are those of a fresh interpreter at about the cost of a
+	// shared one, for code that does not set out to hide a change (the
+	// README lists what is checked; Fresh is the boundary for code that may).
 	Shared bool `json:"shared,omitempty"`
 	// Timeout is this call's deadline (default: the pool's Timeout),
 	// counted from when it starts running: time spent waiting for a free

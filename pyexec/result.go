@@ -33,10 +33,14 @@ type Result struct {
 	Passed bool `json:"passed"`
 	// Success is TorchRL's flag: Passed and nothing written to stderr (and
 	// no output cut at the cap).
-	Success    bool   `json:"success"`
-	Stdout     string `json:"stdout"`
-	Stderr     string `json:"stderr"`
-	ReturnCode int    `json:"returncode"`
+	Success bool   `json:"success"`
+	Stdout  string `json:"stdout"`
+	Stderr  string `json:"stderr"`
+	// ReturnCode is what a native process would exit with: 0 when the code
+	// ran to its end, 1 after an exception, the low 8 bits of sys.exit's or
+	// os._exit's code (sys.exit(-1) is 255), -1 when it was stopped
+	// (timeout, crash).
+	ReturnCode int `json:"returncode"`
 	// Failure says why the call did not succeed (empty when it passed but
 	// wrote to stderr).
 	Failure Failure `json:"failure,omitempty"`
@@ -61,9 +65,10 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 			res.Failure = FailTimeout
 			res.Stderr += fmt.Sprintf("Code execution timed out after %v - interpreter replaced\n", req.Timeout)
 		case errors.As(err, &exit):
+			// os._exit(n): a native process's status is n's low 8 bits.
 			res.Failure = FailExit
-			res.ReturnCode = int(exit.Code)
-			res.Passed = exit.Code == 0
+			res.ReturnCode = int(exit.Code & 0xff)
+			res.Passed = res.ReturnCode == 0
 		case errors.Is(err, errGuestMemory):
 			res.Failure = FailMemory
 			res.Stderr += fmt.Sprintf("Error: out of memory (limit %d MiB) - interpreter replaced\n", p.opts.MemoryLimit>>20)

@@ -39,6 +39,11 @@ func (p *Pool) run(ctx context.Context, c *call, it *interp, isolate bool) (res 
 	}
 	fdOut, fdErr := it.inst.TakeOutput()
 	res, keep = p.classify(ctx, req, out, err, fdOut, fdErr)
+	if isolate && keep {
+		if sc := it.inst.Scratch(); sc != nil && !sc.Empty() {
+			keep = false // the next call would find the file the call left in /tmp
+		}
+	}
 	if req.Memory > 0 {
 		if res.Failure == FailMemory {
 			res.Stderr += fmt.Sprintf("[memory limit of this call: %d MiB]\n", req.Memory>>20)

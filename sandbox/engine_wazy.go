@@ -94,7 +94,7 @@ func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *s
 	}
 	mod, err := c.rt.InstantiateModule(ctx, c.cm, mc)
 	if err != nil {
-		return nil, wazyErr(err)
+		return nil, wazyErr(ctx, err)
 	}
 	return &wazyInstance{mod: mod, fns: map[string]api.Function{}, cow: cow}, nil
 }
@@ -133,17 +133,23 @@ func (i *wazyInstance) call(ctx context.Context, name string, args ...uint64) ([
 	}
 	res, err := f.Call(ctx, args...)
 	if err != nil {
-		return nil, wazyErr(err)
+		return nil, wazyErr(ctx, err)
 	}
 	return res, nil
 }
 
-func wazyErr(err error) error {
+// wazyErr turns an error of a call under ctx into the sandbox's. The engine
+// stops a guest at ctx's end with exit codes of its own, which a guest can
+// also exit with itself (os._exit(-1) is 0xffffffff): they mean the
+// deadline only once ctx has ended.
+func wazyErr(ctx context.Context, err error) error {
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
 		switch ee.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
-			return fmt.Errorf("%w: %v", ErrDeadline, err)
+			if ctx.Err() != nil {
+				return fmt.Errorf("%w: %v", ErrDeadline, err)
+			}
 		}
 		return &ExitError{Code: ee.ExitCode()}
 	}

@@ -67,6 +67,20 @@ func scratchBase() string {
 // Cap is the scratch's size limit in bytes.
 func (s *Scratch) Cap() int64 { return s.cap }
 
+// Empty says whether the directory holds nothing: no file or directory
+// the guest made is left (pyexec's isolated model replaces an interpreter
+// whose call left one). Read by the host, it cannot be fooled from inside,
+// as the directory's modification time could (os.utime).
+func (s *Scratch) Empty() bool {
+	f, err := os.Open(s.dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	_, err = f.Readdirnames(1)
+	return err == io.EOF
+}
+
 // Used is the bytes the guest's files take, as far as it wrote them.
 func (s *Scratch) Used() int64 {
 	s.mu.Lock()

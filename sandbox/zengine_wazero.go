@@ -96,7 +96,7 @@ func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl 
 	}
 	mod, err := c.rt.InstantiateModule(ctx, c.cm, mc)
 	if err != nil {
-		return nil, wazeroErr(err)
+		return nil, wazeroErr(ctx, err)
 	}
 	return &wazeroInstance{mod: mod, fns: map[string]api.Function{}, cow: cow}, nil
 }
@@ -135,17 +135,23 @@ func (i *wazeroInstance) call(ctx context.Context, name string, args ...uint64) 
 	}
 	res, err := f.Call(ctx, args...)
 	if err != nil {
-		return nil, wazeroErr(err)
+		return nil, wazeroErr(ctx, err)
 	}
 	return res, nil
 }
 
-func wazeroErr(err error) error {
+// wazeroErr turns an error of a call under ctx into the sandbox's. The engine
+// stops a guest at ctx's end with exit codes of its own, which a guest can
+// also exit with itself (os._exit(-1) is 0xffffffff): they mean the
+// deadline only once ctx has ended.
+func wazeroErr(ctx context.Context, err error) error {
 	var ee *sys.ExitError
 	if errors.As(err, &ee) {
 		switch ee.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
-			return fmt.Errorf("%w: %v", ErrDeadline, err)
+			if ctx.Err() != nil {
+				return fmt.Errorf("%w: %v", ErrDeadline, err)
+			}
 		}
 		return &ExitError{Code: ee.ExitCode()}
 	}

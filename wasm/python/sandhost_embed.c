@@ -110,9 +110,118 @@ static PyObject *watch_changed(PyObject *self, PyObject *unused) {
     return PyBool_FromLong(c);
 }
 
+/* What no dict holds, a later isolated call could still see: an attribute
+ * set on a class that existed before the call (json.JSONEncoder.default =
+ * ...), a function's code or defaults replaced, an audit hook or a
+ * sys.monitoring callback installed. A type watcher sees the first (CPython
+ * calls it only for a type with a version tag, so watch_types assigns one),
+ * an audit hook the rest; both only note it, for altered() to say.
+ * begin(ns) names the namespace of the isolated call under way (its own
+ * functions may change), end() closes it. */
+static int type_watcher_id = -1;
+static int altered_flag;
+static PyObject *call_ns; /* borrowed from the harness, between begin and end */
+
+static int on_type_change(PyTypeObject *type) {
+    (void)type;
+    altered_flag = 1;
+    return 0;
+}
+
+static int on_audit(const char *event, PyObject *args, void *data) {
+    (void)data;
+    if (!call_ns) return 0;
+    if (strcmp(event, "object.__setattr__") == 0 || strcmp(event, "object.__delattr__") == 0) {
+        /* Raised for a function's code and defaults, a module's or any
+         * object's __class__, and a class's special attributes (which
+         * namedtuple sets on the class it makes: classes are the type
+         * watcher's). */
+        PyObject *o = PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
+        if (o && ((PyFunction_Check(o) && PyFunction_GET_GLOBALS(o) != call_ns) || PyModule_Check(o)))
+            altered_flag = 1;
+    } else if (strcmp(event, "sys.addaudithook") == 0 || strcmp(event, "sys.monitoring.register_callback") == 0) {
+        altered_flag = 1;
+    }
+    return 0;
+}
+
+static PyObject *watch_types(PyObject *self, PyObject *list) {
+    (void)self;
+    if (!PyList_Check(list)) {
+        PyErr_SetString(PyExc_TypeError, "watch_types() takes a list");
+        return NULL;
+    }
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *t = PyList_GET_ITEM(list, i);
+        if (!PyType_Check(t) || PyType_HasFeature((PyTypeObject *)t, Py_TPFLAGS_IMMUTABLETYPE)) continue;
+        if (!PyUnstable_Type_AssignVersionTag((PyTypeObject *)t)) continue;
+        if (PyType_Watch(type_watcher_id, t) < 0) return NULL;
+        n++;
+    }
+    return PyLong_FromSsize_t(n);
+}
+
+static PyObject *watch_begin(PyObject *self, PyObject *ns) {
+    (void)self;
+    call_ns = ns;
+    Py_RETURN_NONE;
+}
+
+static PyObject *watch_end(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    call_ns = NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *watch_altered(PyObject *self, PyObject *unused) {
+    (void)self; (void)unused;
+    int c = altered_flag;
+    altered_flag = 0;
+    return PyBool_FromLong(c);
+}
+
+/* same(d, t): whether dict d's values are the items of tuple t, object by
+ * object (the isolated model's check: a name rebound is a change whatever
+ * its new value's __eq__ says, and no code of the guest's runs here). */
+static PyObject *watch_same(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 2 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "same(dict or tuple, tuple)");
+        return NULL;
+    }
+    PyObject *a = args[0], *t = args[1];
+    Py_ssize_t n = PyTuple_GET_SIZE(t);
+    if (PyDict_Check(a)) {
+        if (PyDict_GET_SIZE(a) != n) Py_RETURN_FALSE;
+        Py_ssize_t pos = 0, i = 0;
+        PyObject *value;
+        while (PyDict_Next(a, &pos, NULL, &value)) {
+            if (i >= n || value != PyTuple_GET_ITEM(t, i)) Py_RETURN_FALSE;
+            i++;
+        }
+        return PyBool_FromLong(i == n);
+    }
+    if (!PyTuple_Check(a)) {
+        PyErr_SetString(PyExc_TypeError, "same(dict or tuple, tuple)");
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(a) != n) Py_RETURN_FALSE;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (PyTuple_GET_ITEM(a, i) != PyTuple_GET_ITEM(t, i)) Py_RETURN_FALSE;
+    Py_RETURN_TRUE;
+}
+
 static PyMethodDef watch_methods[] = {
+    {"same", (PyCFunction)(void (*)(void))watch_same, METH_FASTCALL,
+     "same(d, t): whether dict d's values (or tuple d's items) are t's items, by identity"},
     {"watch", watch_watch, METH_O, "watch(d): note any change to dict d"},
     {"changed", watch_changed, METH_NOARGS, "changed(): whether a watched dict changed since the last call"},
+    {"watch_types", watch_types, METH_O, "watch_types(list): note any change to these classes; returns how many are watched"},
+    {"begin", watch_begin, METH_O, "begin(ns): an isolated call with namespace ns runs"},
+    {"end", watch_end, METH_NOARGS, "end(): it ended"},
+    {"altered", watch_altered, METH_NOARGS, "altered(): whether a watched class, a function not a call's own, "
+                                             "or a hook changed since the last call"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -122,6 +231,9 @@ static int add_watch_module(void) {
     sys_modules = PyImport_GetModuleDict();
     watcher_id = PyDict_AddWatcher(on_watched_change);
     if (watcher_id < 0) return -1;
+    type_watcher_id = PyType_AddWatcher(on_type_change);
+    if (type_watcher_id < 0) return -1;
+    if (PySys_AddAuditHook(on_audit, NULL) < 0) return -1;
     PyObject *m = PyModule_Create(&watch_module);
     if (!m) return -1;
     int r = PyDict_SetItemString(sys_modules, "_sandhost_watch", m);
