@@ -84,8 +84,8 @@ func TestInterpreterServiceMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := reg.Spec().MaxConcurrency; n != 2 {
-		t.Fatalf("max concurrency %d, want the pool size 2 by default", n)
+	if n := reg.Spec().MaxConcurrency; n != 4 {
+		t.Fatalf("max concurrency %d, want twice the pool size 2 (its calls and as many standing aside) by default", n)
 	}
 	in, err := pyexec.NewInterpreter(ctx, pyexec.InterpreterOptions{Registry: r})
 	if err != nil {
@@ -153,4 +153,64 @@ func TestInterpreterServiceModeResetCostsNoCall(t *testing.T) {
 	if m := in.Process(ctx, []string{"```python\nprint('ok')\n```"}); len(m[0]) != 1 || exec.calls.Load() != 1 {
 		t.Fatalf("a block after Reset: %+v, %d calls", m, exec.calls.Load())
 	}
+}
+
+// Through the registry as in a pool, a loop that stood aside from its run
+// slot lets a quick call run: the registry hands the service calls beyond
+// its interpreters (MaxConcurrency), so the quick call does not wait in the
+// store for the loop's deadline.
+func TestServiceLetsQuickCallsPastLongOnes(t *testing.T) {
+	r, err := registry.Open(ctx, "memory://aside", registry.WithNamespace("aside"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	started := &signalService{ch: make(chan struct{}, 1)}
+	if _, err := r.RegisterService(ctx, "started", started); err != nil {
+		t.Fatal(err)
+	}
+	h, err := r.Register(ctx, "pe", pyexec.ServiceName, registry.WithArgs(pyexec.ServiceArgs{PoolSize: 1, Services: []string{"started"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop := make(chan error, 1)
+	go func() {
+		_, err := registry.CallJSON[pyexec.Result](ctx, h, "execute", pyexec.Request{
+			Code: "import sandhost\nsandhost.call('started', 'now')\nwhile True: pass", Timeout: 5 * time.Second})
+		loop <- err
+	}()
+	<-started.ch // the loop runs in the pool's one interpreter
+	quick, err := registry.CallJSON[pyexec.Result](ctx, h, "execute", pyexec.Request{Code: "print('quick')", Timeout: 5 * time.Second})
+	if err != nil || quick.Stdout != "quick\n" {
+		t.Fatalf("the quick call: %+v %v", quick, err)
+	}
+	select {
+	case err := <-loop:
+		t.Fatalf("the quick call returned only after the loop had (%v): it waited for the loop's deadline", err)
+	default:
+	}
+	<-loop
+}
+
+// Arguments below zero are refused when the service is registered, rather
+// than taken as the defaults.
+func TestServiceRefusesNegativeArguments(t *testing.T) {
+	r, err := registry.Open(ctx, "memory://args", registry.WithNamespace("args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, a := range []pyexec.ServiceArgs{{PoolSize: -3}, {Timeout: -5}, {Memory: -1}, {OutputCap: -1}, {MaxSessions: -2}} {
+		if _, err := r.Register(ctx, "bad", pyexec.ServiceName, registry.WithArgs(a)); !errors.Is(err, registry.ErrInvalid) {
+			t.Errorf("%+v: %v, want ErrInvalid", a, err)
+		}
+	}
+}
+
+// signalService tells, on ch, that it was called.
+type signalService struct{ ch chan struct{} }
+
+func (s *signalService) Call(ctx context.Context, method string, payload []byte) ([]byte, error) {
+	s.ch <- struct{}{}
+	return []byte("null"), nil
 }

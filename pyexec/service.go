@@ -45,6 +45,17 @@ func init() {
 const ServiceName = "python_executor"
 
 func newService(ctx context.Context, a ServiceArgs) (registry.Service, error) {
+	// Zero takes the pool's default; below zero is a mistake the registrant
+	// should hear of (YieldAfter excepted: negative turns yielding off).
+	for _, f := range []struct {
+		name string
+		bad  bool
+	}{{"pool_size", a.PoolSize < 0}, {"timeout", a.Timeout < 0}, {"memory", a.Memory < 0},
+		{"output_cap", a.OutputCap < 0}, {"max_sessions", a.MaxSessions < 0}} {
+		if f.bad {
+			return nil, fmt.Errorf("%w: %s must not be negative (0 takes the default)", registry.ErrInvalid, f.name)
+		}
+	}
 	var services *Services
 	if len(a.Services) > 0 {
 		r := registry.HostOf(ctx)
@@ -92,6 +103,12 @@ func (s *service) Call(ctx context.Context, method string, payload []byte) ([]by
 
 func (s *service) Close() error { return s.pool.Close() }
 
-// MaxConcurrency lets the registry run as many calls as the pool has
-// interpreters (registry.ConcurrencyHint); more queue.
-func (s *service) MaxConcurrency() int { return s.pool.opts.Size }
+// MaxConcurrency lets the registry hand the pool as many calls as it can
+// have under way (registry.ConcurrencyHint): one per interpreter, and as
+// many again for calls that stood aside from their run slots (yield.go).
+// At the pool's size alone, a call standing aside still held its place in
+// the registry: a quick call queued in Redis behind loops until their
+// deadlines, when in the pool it would have run at once. Calls beyond the
+// interpreters wait in the pool's queue, in order, their timeouts not yet
+// counting; more wait in the store.
+func (s *service) MaxConcurrency() int { return s.pool.opts.Size + s.pool.opts.maxAside() }
