@@ -88,21 +88,44 @@ func (p *Pool) admit(ctx context.Context) (done func(), err error) {
 // TimeoutCoversQueue, ctx already ends at the timeout from when it came).
 func (p *Pool) begin(ctx context.Context, c *call) (context.Context, context.CancelFunc) {
 	c.ran = time.Now()
-	return context.WithTimeout(ctx, c.req.Timeout)
+	return context.WithTimeoutCause(ctx, c.req.Timeout, errCallTimeout)
 }
 
 // notAdmitted is the outcome of a call that never got a run slot: ErrClosed,
 // or a result with failure "queued".
-func (p *Pool) notAdmitted(c *call, err error) (Result, error) {
+func (p *Pool) notAdmitted(ctx context.Context, c *call, err error) (Result, error) {
 	if errors.Is(err, ErrClosed) {
 		return Result{}, err
 	}
-	return p.queued(c), nil
+	return p.queued(ctx, c), nil
 }
 
-func (p *Pool) queued(c *call) Result {
-	return Result{Stderr: fmt.Sprintf("No interpreter became free within %v (pool of %d busy)\n",
-		time.Since(c.came).Round(time.Millisecond), p.opts.Size), ReturnCode: -1, Failure: FailQueued}
+func (p *Pool) queued(ctx context.Context, c *call) Result {
+	waited := time.Since(c.came).Round(time.Millisecond)
+	why := fmt.Sprintf("No interpreter became free within %v (pool of %d busy)\n", waited, p.opts.Size)
+	if cause := callerEnded(ctx); cause != nil {
+		why = fmt.Sprintf("The caller's context ended (%v) after %v, before an interpreter was free (pool of %d busy)\n",
+			cause, waited, p.opts.Size)
+	}
+	return Result{Stderr: why, ReturnCode: -1, Failure: FailQueued}
+}
+
+// The causes of the deadlines the pool sets itself, so that a call stopped
+// by its caller's context (cancelled, or a deadline before the call's own)
+// is told from one that ran out of its own time.
+var (
+	errCallTimeout  = errors.New("the call's timeout")
+	errQueueTimeout = errors.New("the call's timeout, its wait included")
+)
+
+// callerEnded is why ctx ended when its caller ended it rather than the
+// pool's own deadlines; nil otherwise.
+func callerEnded(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if cause == nil || errors.Is(cause, errCallTimeout) || errors.Is(cause, errQueueTimeout) {
+		return nil
+	}
+	return cause
 }
 
 // noInterpreter is the outcome of a call that had its slot but no
@@ -114,7 +137,7 @@ func (p *Pool) noInterpreter(ctx context.Context, c *call, err error) (Result, e
 	case errors.Is(err, ErrClosed) || p.isClosed():
 		return Result{}, ErrClosed
 	case ctx.Err() != nil:
-		res := p.queued(c)
+		res := p.queued(ctx, c)
 		res.Stderr = fmt.Sprintf("No interpreter was ready within %v (pool of %d: interpreters being replaced)\n",
 			time.Since(c.came).Round(time.Millisecond), p.opts.Size)
 		return res, nil

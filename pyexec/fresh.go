@@ -8,7 +8,7 @@ import "context"
 func (p *Pool) execFresh(ctx context.Context, c *call) (Result, error) {
 	done, err := p.admit(ctx)
 	if err != nil {
-		return p.notAdmitted(c, err)
+		return p.notAdmitted(ctx, c, err)
 	}
 	it, err := p.spare(ctx)
 	if err != nil {

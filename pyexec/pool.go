@@ -182,7 +182,7 @@ func (p *Pool) Run(ctx context.Context, req Request) (Result, error) {
 	// was queued its whole timeout.
 	var cancel context.CancelFunc
 	if req.TimeoutCoversQueue {
-		ctx, cancel = context.WithDeadline(ctx, c.came.Add(req.Timeout))
+		ctx, cancel = context.WithDeadlineCause(ctx, c.came.Add(req.Timeout), errQueueTimeout)
 	} else {
 		ctx, cancel = context.WithCancel(ctx)
 	}

@@ -448,6 +448,11 @@ func TestPerCallMemoryLimit(t *testing.T) {
 	if r := run(t, p, "x = bytearray(100 * 1024 * 1024); print(len(x) >> 20)"); !r.Success || r.Stdout != "100\n" {
 		t.Fatalf("without a call limit: %+v", trim(r))
 	}
+	// A limit above the pool's is the pool's, and the message says so.
+	if r := run(t, p, "x = bytearray(300 * 1024 * 1024)", pyexec.WithMemoryLimit(1<<40)); r.Failure != pyexec.FailMemory ||
+		!strings.Contains(r.Stderr, "memory limit of this call: 256 MiB") {
+		t.Fatalf("a limit above the pool's: %+v", trim(r))
+	}
 	if r := run(t, p, "print(1)", pyexec.WithMemoryLimit(64<<20)); !r.Success {
 		t.Fatalf("small call under a limit: %+v", r)
 	}
@@ -707,5 +712,26 @@ func TestSessionResetPasses(t *testing.T) {
 	run(t, p, "a = 1", pyexec.InSession("s"))
 	if r, err := p.Run(ctx, pyexec.Request{Session: "s", Reset: true}); err != nil || !r.Success || !r.Passed {
 		t.Fatalf("reset: %+v %v", r, err)
+	}
+}
+
+// A call its caller stopped says so, not that it timed out after its own
+// timeout; one whose caller gave up before it ran says that too.
+func TestCallerEndedIsNotATimeout(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	r, err := p.Execute(short, "while True: pass", pyexec.WithTimeout(time.Minute))
+	if err != nil || r.Failure != pyexec.FailTimeout || !strings.Contains(r.Stderr, "the caller's context ended (context deadline exceeded)") {
+		t.Fatalf("stopped by its caller's deadline: %+v %v", trim(r), err)
+	}
+	gone, cancelNow := context.WithCancel(ctx)
+	cancelNow()
+	r, err = p.Execute(gone, "print(1)")
+	if err != nil || r.Failure != pyexec.FailQueued || !strings.Contains(r.Stderr, "The caller's context ended (context canceled)") {
+		t.Fatalf("a caller that had given up: %+v %v", trim(r), err)
+	}
+	if r := run(t, p, "while True: pass", pyexec.WithTimeout(200*time.Millisecond)); !strings.Contains(r.Stderr, "timed out after 200ms") {
+		t.Fatalf("its own timeout: %+v", trim(r))
 	}
 }

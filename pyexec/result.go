@@ -63,7 +63,11 @@ func (p *Pool) classify(ctx context.Context, req Request, out harnessResult, err
 		switch {
 		case errors.Is(err, sandbox.ErrDeadline) || ctx.Err() != nil:
 			res.Failure = FailTimeout
-			res.Stderr += fmt.Sprintf("Code execution timed out after %v - interpreter replaced\n", req.Timeout)
+			if cause := callerEnded(ctx); cause != nil {
+				res.Stderr += fmt.Sprintf("Code execution stopped: the caller's context ended (%v) - interpreter replaced\n", cause)
+			} else {
+				res.Stderr += fmt.Sprintf("Code execution timed out after %v - interpreter replaced\n", req.Timeout)
+			}
 		case errors.As(err, &exit):
 			// os._exit(n): a native process's status is n's low 8 bits.
 			res.Failure = FailExit

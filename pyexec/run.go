@@ -46,7 +46,7 @@ func (p *Pool) run(ctx context.Context, c *call, it *interp, isolate bool) (res 
 	}
 	if req.Memory > 0 {
 		if res.Failure == FailMemory {
-			res.Stderr += fmt.Sprintf("[memory limit of this call: %d MiB]\n", req.Memory>>20)
+			res.Stderr += fmt.Sprintf("[memory limit of this call: %s]\n", sizeText(min(req.Memory, p.opts.MemoryLimit)))
 		}
 		if keep {
 			it.inst.SetMemoryLimit(0)
@@ -92,4 +92,18 @@ func (p *Pool) fit(ctx context.Context, c *call, it *interp, q *queue[*interp]) 
 func pastDeadline(ctx context.Context) bool {
 	d, ok := ctx.Deadline()
 	return ok && !time.Now().Before(d)
+}
+
+// sizeText is n bytes as a person reads them: whole MiB, or KiB, or bytes.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
 }

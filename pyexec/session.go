@@ -54,7 +54,7 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 		return Result{}, err
 	}
 	if err := s.lock(ctx); err != nil {
-		return p.queued(c), nil
+		return p.queued(ctx, c), nil
 	}
 	for s.dead.Load() { // evicted or reset between lookup and lock: use its successor
 		s.unlock()
@@ -62,7 +62,7 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 			return Result{}, err
 		}
 		if err := s.lock(ctx); err != nil {
-			return p.queued(c), nil
+			return p.queued(ctx, c), nil
 		}
 	}
 	defer s.unlock()
@@ -70,7 +70,7 @@ func (p *Pool) execSession(ctx context.Context, c *call) (Result, error) {
 	// waiting for its session's previous one holds none.
 	done, err := p.admit(ctx)
 	if err != nil {
-		return p.notAdmitted(c, err)
+		return p.notAdmitted(ctx, c, err)
 	}
 	if s.it == nil { // replaced after a failure
 		if s.it, err = p.spare(ctx); err != nil {

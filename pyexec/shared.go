@@ -10,7 +10,7 @@ import "context"
 func (p *Pool) execPooled(ctx context.Context, c *call, q *queue[*interp], isolate bool) (Result, error) {
 	done, err := p.admit(ctx)
 	if err != nil {
-		return p.notAdmitted(c, err)
+		return p.notAdmitted(ctx, c, err)
 	}
 	it, err := p.pooled(ctx, q, isolate)
 	if err == nil {

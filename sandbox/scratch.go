@@ -108,10 +108,21 @@ var (
 // "/tmp/out.png") to its path relative to the scratch directory.
 func guestRel(name string) (string, error) {
 	rel := strings.TrimPrefix(name, "/tmp/")
-	if !filepath.IsLocal(rel) {
+	if !filepath.IsLocal(rel) || filepath.Clean(rel) == "." {
 		return "", fmt.Errorf("%w: %q", ErrOutsideScratch, name)
 	}
 	return filepath.ToSlash(filepath.Clean(rel)), nil
+}
+
+// guestErr is err of a host file operation in s with the host's paths
+// told as the guest sees them (/tmp/...): the message reaches the code's
+// stderr, which has no business knowing where the host keeps its files.
+func (s *Scratch) guestErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && strings.HasPrefix(pe.Path, s.dir) {
+		pe.Path = "/tmp" + strings.TrimPrefix(pe.Path, s.dir)
+	}
+	return fmt.Errorf("sandbox: %w", err)
 }
 
 // WriteFile puts a file where the guest sees it as /tmp/name (name may
@@ -131,10 +142,10 @@ func (s *Scratch) WriteFile(name string, data []byte) error {
 	}
 	hp := filepath.Join(s.dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(hp), 0o755); err != nil {
-		return fmt.Errorf("sandbox: %w", err)
+		return s.guestErr(err)
 	}
 	if err := os.WriteFile(hp, data, 0o644); err != nil {
-		return fmt.Errorf("sandbox: %w", err)
+		return s.guestErr(err)
 	}
 	s.used += int64(len(data)) - cur
 	n.size = int64(len(data))
@@ -152,7 +163,7 @@ func (s *Scratch) ReadFile(name string, maxBytes int64) ([]byte, error) {
 	hp := filepath.Join(s.dir, filepath.FromSlash(rel))
 	st, err := os.Lstat(hp)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
+		return nil, s.guestErr(err)
 	}
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("sandbox: /tmp/%s is not a regular file: %w", rel, fs.ErrInvalid)
@@ -162,7 +173,7 @@ func (s *Scratch) ReadFile(name string, maxBytes int64) ([]byte, error) {
 	}
 	f, err := os.Open(hp)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
+		return nil, s.guestErr(err)
 	}
 	defer f.Close()
 	// Read at most the limit even if the file grew since the Lstat.

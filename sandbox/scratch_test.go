@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"errors"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/sandhost/sandhost/sandbox"
@@ -33,7 +34,7 @@ func TestScratchFileTransfers(t *testing.T) {
 	if sc.Used() != 1000 {
 		t.Fatalf("used %d, want 1000", sc.Used())
 	}
-	for _, name := range []string{"../escape", "/etc/passwd", "/tmp/../x"} {
+	for _, name := range []string{"../escape", "/etc/passwd", "/tmp/../x", ".", "/tmp/."} {
 		if err := sc.WriteFile(name, nil); !errors.Is(err, sandbox.ErrOutsideScratch) {
 			t.Errorf("WriteFile(%q): %v, want ErrOutsideScratch", name, err)
 		}
@@ -52,5 +53,15 @@ func TestScratchFileTransfers(t *testing.T) {
 	}
 	if _, err := sc.ReadFile("in", 10); err == nil {
 		t.Fatal("read a directory as a file")
+	}
+	// Errors name files as the guest sees them, never the host's directory.
+	for _, name := range []string{"in/a.csv/x", "bad\x00name"} {
+		err := sc.WriteFile(name, nil)
+		if err == nil || strings.Contains(err.Error(), "sandhost-tmp") || !strings.Contains(err.Error(), "/tmp/") {
+			t.Errorf("WriteFile(%q): %v, want an error naming /tmp only", name, err)
+		}
+	}
+	if _, err := sc.ReadFile("missing", 10); !strings.Contains(err.Error(), "/tmp/missing") || strings.Contains(err.Error(), "sandhost-tmp") {
+		t.Errorf("a missing file's error: %v, want it named /tmp/missing", err)
 	}
 }
