@@ -166,6 +166,11 @@ func TestAdversarialInputs(t *testing.T) {
 			func(r pyexec.Result) bool { return !r.Success && strings.Contains(r.Stderr, "EOF") }},
 		{"host file", "print(open('/etc/passwd').read())", 0,
 			func(r pyexec.Result) bool { return !r.Success && !strings.Contains(r.Stdout, "root:") }},
+		// As on a read-only mount natively: EROFS, not "Function not
+		// implemented".
+		{"write the stdlib", "import os\nfor f in (lambda: open('/usr/local/lib/python3.13/os.py', 'a'), lambda: os.mkdir('/usr/local/lib/python3.13/x'),\n" +
+			"          lambda: os.remove('/usr/local/lib/python3.13/os.py')):\n    try:\n        f()\n    except OSError as e:\n        print(e.strerror)", 0,
+			func(r pyexec.Result) bool { return r.Stdout == strings.Repeat("Read-only file system\n", 3) }},
 		{"list host root", "import os; print(os.listdir('/'))", 0,
 			func(r pyexec.Result) bool {
 				return !strings.Contains(r.Stdout, "etc") && !strings.Contains(r.Stdout, "proc")

@@ -55,7 +55,7 @@ type wazyCompiled struct {
 func (c *wazyCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper, br *bridge) (instance, error) {
 	fsc := wazy.NewFSConfig()
 	for _, m := range ic.Mounts {
-		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
+		fsc = fsc.WithSysFSMount(newWazyReadOnlyFS(m.HostDir), m.GuestPath)
 	}
 	if ic.Scratch != nil {
 		fsc = fsc.WithSysFSMount(newWazyScratchFS(ic.Scratch), "/tmp")

@@ -57,7 +57,7 @@ type wazeroCompiled struct {
 func (c *wazeroCompiled) instantiate(ctx context.Context, ic InstanceConfig, sl *sleeper, br *bridge) (instance, error) {
 	fsc := wazero.NewFSConfig()
 	for _, m := range ic.Mounts {
-		fsc = fsc.WithReadOnlyDirMount(m.HostDir, m.GuestPath)
+		fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazeroReadOnlyFS(m.HostDir), m.GuestPath)
 	}
 	if ic.Scratch != nil {
 		fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazeroScratchFS(ic.Scratch), "/tmp")

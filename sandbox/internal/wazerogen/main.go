@@ -85,6 +85,7 @@ var variants = []variant{
 `},
 			{`fsc = fsc.WithSysFSMount(newWazyScratchFS(`, `fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazyScratchFS(`},
 			{`fsc = fsc.WithSysFSMount(newWazyBridgeFS(`, `fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazyBridgeFS(`},
+			{`fsc = fsc.WithSysFSMount(newWazyReadOnlyFS(`, `fsc = fsc.(wsysfs.FSConfig).WithSysFSMount(newWazyReadOnlyFS(`},
 			{`api.WithMemoryAllocator(ctx, api.MemoryAllocatorFunc(func(_, max uint64) api.LinearMemory {`,
 				`experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {`},
 		},
@@ -101,6 +102,13 @@ var variants = []variant{
 	wstat "github.com/tetratelabs/wazero/sys"
 `},
 			{`type wazyStat = wsys.Stat_t`, `type wazyStat = wstat.Stat_t`},
+		},
+	},
+	{
+		src: "readonly_wazy.go", dst: "zreadonly_wazero.go",
+		imports: map[string]string{
+			"github.com/samyfodil/wazy/sys":   "github.com/tetratelabs/wazero/experimental/sys",
+			"github.com/samyfodil/wazy/sysfs": "github.com/tetratelabs/wazero/experimental/sysfs",
 		},
 	},
 	{
