@@ -136,7 +136,7 @@ static int on_audit(const char *event, PyObject *args, void *data) {
          * object's __class__, and a class's special attributes (which
          * namedtuple sets on the class it makes: classes are the type
          * watcher's). */
-        PyObject *o = PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
+        PyObject *o = args && PyTuple_Check(args) && PyTuple_GET_SIZE(args) > 0 ? PyTuple_GET_ITEM(args, 0) : NULL;
         if (o && ((PyFunction_Check(o) && PyFunction_GET_GLOBALS(o) != call_ns) || PyModule_Check(o)))
             altered_flag = 1;
     } else if (strcmp(event, "sys.addaudithook") == 0 || strcmp(event, "sys.monitoring.register_callback") == 0) {
