@@ -28,30 +28,34 @@ type Artefacts struct {
 	GuestSite   string // GuestStdlib/lib-dynload: on sys.path after the stdlib
 }
 
-// FindArtefacts looks for the build, in order: dir (when not empty), the
-// directory in $SANDHOST_PYTHON_DIR, then the cache that `make python-wasm`
-// fills ($SANDHOST_CACHE or ~/.cache/sandhost, python-wasm/current).
+// FindArtefacts looks for the build in dir when not empty, else in the
+// directory in $SANDHOST_PYTHON_DIR when set, else in the cache that `make
+// python-wasm` fills ($SANDHOST_CACHE or ~/.cache/sandhost,
+// python-wasm/current). A directory named by either must hold the build:
+// falling back on the cache would run another interpreter than the one asked
+// for.
 func FindArtefacts(dir string) (Artefacts, error) {
-	var tried []string
-	cands := []string{dir, os.Getenv("SANDHOST_PYTHON_DIR"), filepath.Join(sandbox.CacheRoot(), "python-wasm", "current")}
-	for _, d := range cands {
-		if d == "" {
-			continue
-		}
-		wasm := filepath.Join(d, "python.wasm")
-		if _, err := os.Stat(wasm); err != nil {
-			tried = append(tried, d)
-			continue
-		}
-		stdlib, err := findStdlib(d)
-		if err != nil {
-			tried = append(tried, fmt.Sprintf("%s (%v)", d, err))
-			continue
-		}
-		guest := path.Join("/usr/local/lib", filepath.Base(stdlib))
-		return Artefacts{Dir: d, Wasm: wasm, Stdlib: stdlib, GuestStdlib: guest, GuestSite: path.Join(guest, "lib-dynload")}, nil
+	explicit := dir
+	if explicit == "" {
+		explicit = os.Getenv("SANDHOST_PYTHON_DIR")
 	}
-	return Artefacts{}, fmt.Errorf("%w (looked in %v): build it with `make python-wasm` (about 5 minutes, cached), or set SANDHOST_PYTHON_DIR", ErrNoPython, tried)
+	d := explicit
+	if d == "" {
+		d = filepath.Join(sandbox.CacheRoot(), "python-wasm", "current")
+	}
+	wasm := filepath.Join(d, "python.wasm")
+	if _, err := os.Stat(wasm); err != nil {
+		if explicit != "" {
+			return Artefacts{}, fmt.Errorf("%w: %s: %w", ErrNoPython, d, err)
+		}
+		return Artefacts{}, fmt.Errorf("%w (looked in %s): build it with `make python-wasm` (about 5 minutes, cached), or set SANDHOST_PYTHON_DIR", ErrNoPython, d)
+	}
+	stdlib, err := findStdlib(d)
+	if err != nil {
+		return Artefacts{}, fmt.Errorf("%w: %s: %w", ErrNoPython, d, err)
+	}
+	guest := path.Join("/usr/local/lib", filepath.Base(stdlib))
+	return Artefacts{Dir: d, Wasm: wasm, Stdlib: stdlib, GuestStdlib: guest, GuestSite: path.Join(guest, "lib-dynload")}, nil
 }
 
 // findStdlib is the build's one lib/python3.X directory.

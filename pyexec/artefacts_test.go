@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sandhost/sandhost/pyexec"
@@ -80,5 +81,35 @@ func TestFindPackagesMatchesTheStdlib(t *testing.T) {
 	built(filepath.Join(cache, "python-packages", "current"), "3.12")
 	if site, err := pyexec.FindPackages("", art); site != "" || err != nil {
 		t.Fatalf("a stale cache: %q, %v", site, err)
+	}
+}
+
+// A build directory named by option or environment is the one used: one
+// without python.wasm is an error naming it, not a silent fall back on the
+// cache (which would run another interpreter than the one asked for).
+func TestFindArtefactsExplicitDirIsNotOneCandidateAmongOthers(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("SANDHOST_CACHE", cache)
+	t.Setenv("SANDHOST_PYTHON_DIR", "")
+	current := filepath.Join(cache, "python-wasm", "current")
+	if err := os.MkdirAll(filepath.Join(current, "lib", "python3.99"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(current, "python.wasm"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if art, err := pyexec.FindArtefacts(""); err != nil || art.Dir != current {
+		t.Fatalf("the cache: %+v, %v", art, err)
+	}
+	empty := t.TempDir()
+	if _, err := pyexec.FindArtefacts(empty); !errors.Is(err, pyexec.ErrNoPython) || !strings.Contains(err.Error(), empty) {
+		t.Fatalf("by option, a directory without python.wasm: %v; want ErrNoPython naming %s", err, empty)
+	}
+	t.Setenv("SANDHOST_PYTHON_DIR", "/nonexistent")
+	if _, err := pyexec.FindArtefacts(""); !errors.Is(err, pyexec.ErrNoPython) || !strings.Contains(err.Error(), "/nonexistent") {
+		t.Fatalf("by environment, a missing directory: %v; want ErrNoPython naming it", err)
+	}
+	if art, err := pyexec.FindArtefacts(current); err != nil || art.Dir != current {
+		t.Fatalf("the option before the environment: %+v, %v", art, err)
 	}
 }

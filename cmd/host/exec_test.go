@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,4 +94,37 @@ func TestExecFlagsForTheOtherSideAreUsageErrors(t *testing.T) {
 	wantUsageError(t, []string{"exec", "--redis", dsn, "--python-dir", "/x", "print(1)"}, "--python-dir applies to a local pool")
 	wantUsageError(t, []string{"exec"}, "give the code")
 	wantUsageError(t, []string{"exec", "--session", "a", "--fresh", "print(1)"}, "exclude each other")
+}
+
+// A --python-dir or SANDHOST_PYTHON_DIR without the build is an error naming
+// it: the cached build is not run in its place.
+func TestExecWrongPythonDirIsAnError(t *testing.T) {
+	newStore(t)
+	cache := t.TempDir()
+	t.Setenv("SANDHOST_CACHE", cache)
+	t.Setenv("SANDHOST_PYTHON_DIR", "")
+	current := filepath.Join(cache, "python-wasm", "current")
+	if err := os.MkdirAll(filepath.Join(current, "lib", "python3.13"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(current, "python.wasm"), []byte("a cached build"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	for _, c := range []struct {
+		dir  string
+		args []string
+	}{
+		{empty, []string{"exec", "--python-dir", empty, "print(1)"}},
+		{"/nonexistent", []string{"exec", "print(1)"}},
+	} {
+		if len(c.args) == 2 {
+			t.Setenv("SANDHOST_PYTHON_DIR", c.dir)
+		}
+		out, errOut, code := cli(t, nil, c.args...)
+		if code != 1 || out != "" || !strings.Contains(errOut, "python.wasm not found: "+c.dir) {
+			t.Fatalf("host %s with %s: exit %d, stdout %q, stderr %q; want exit 1 naming the directory",
+				strings.Join(c.args, " "), c.dir, code, out, errOut)
+		}
+	}
 }
