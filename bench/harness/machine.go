@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -125,29 +127,73 @@ func moduleVersion(path string) string {
 	return "miniredis"
 }
 
-// commit is the checkout's commit (marked -dirty with local changes), else
-// the one the binary was built from.
+// commit is the commit the binary was built from (marked -dirty with local
+// changes); without one in its build info (go run, go test), the checkout's
+// when the working directory is in sandhost's own repository, so a run
+// started from another project does not record that project's commit.
 func commit(ctx context.Context) string {
-	if out, err := exec.CommandContext(ctx, "git", "describe", "--always", "--dirty", "--abbrev=12").Output(); err == nil {
-		return strings.TrimSpace(string(out))
-	}
+	var settings []debug.BuildSetting
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		var rev, dirty string
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					dirty = "-dirty"
-				}
-			}
-		}
-		if rev != "" {
-			return rev + dirty
-		}
+		settings = bi.Settings
+	}
+	if rev := revision(settings); rev != "" {
+		return rev
+	}
+	if rev := checkout(ctx); rev != "" {
+		return rev
 	}
 	return "unknown"
+}
+
+// revision is the build info's vcs.revision, "" without one.
+func revision(settings []debug.BuildSetting) string {
+	var rev, dirty string
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + dirty
+}
+
+// modulePath is sandhost's module path, read off this package's so that it
+// cannot drift from go.mod.
+var modulePath = strings.TrimSuffix(reflect.TypeFor[Machine]().PkgPath(), "/bench/harness")
+
+// checkout is `git describe` of the working directory's repository when
+// its root's go.mod is sandhost's module, else "".
+func checkout(ctx context.Context) string {
+	top, err := exec.CommandContext(ctx, "git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return ""
+	}
+	mod, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(top)), "go.mod"))
+	if err != nil || goModule(mod) != modulePath {
+		return ""
+	}
+	out, err := exec.CommandContext(ctx, "git", "describe", "--always", "--dirty", "--abbrev=12").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// goModule is the path on a go.mod's module line.
+func goModule(mod []byte) string {
+	for _, l := range strings.Split(string(mod), "\n") {
+		if p, ok := strings.CutPrefix(strings.TrimSpace(l), "module "); ok {
+			return strings.Trim(strings.TrimSpace(p), `"`)
+		}
+	}
+	return ""
 }
 
 // procField is the value of the first "key: value" line of a /proc file.
