@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // scenario is one of the scenarios.
@@ -45,6 +47,9 @@ type bench struct {
 // could not start or write.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := pingRedis(ctx, cfg.Redis); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
@@ -143,6 +148,32 @@ func (b *bench) realRedis(ctx context.Context) (string, error) {
 	b.atEnd(p.stop)
 	b.redisURL = url
 	return url, nil
+}
+
+// redisCheckTimeout bounds the check of a given Redis: an address that
+// drops packets would otherwise hold the run for go-redis's retries.
+const redisCheckTimeout = 10 * time.Second
+
+// pingRedis checks a given Redis before anything is measured, so that a
+// mistyped URL is heard of at once rather than when the registry scenario
+// starts, minutes in (ErrConfig).
+func pingRedis(ctx context.Context, url string) error {
+	if url == "" {
+		return nil
+	}
+	opt, err := goredis.ParseURL(url)
+	if err != nil {
+		return fmt.Errorf("%w: Redis %s: %w", ErrConfig, redactURL(url), err)
+	}
+	opt.MaxRetries = -1 // a refused connection is an answer
+	c := goredis.NewClient(opt)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, redisCheckTimeout)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("%w: Redis %s: %w", ErrConfig, redactURL(url), err)
+	}
+	return nil
 }
 
 // redactURL drops a password from a Redis URL.

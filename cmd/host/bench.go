@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -61,6 +62,9 @@ func (b *benchFlags) run(ctx context.Context, g *globals, args []string) error {
 		return usagef("%v", err)
 	}
 	res, err := harness.Run(ctx, cfg)
+	if errors.Is(err, harness.ErrConfig) {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	if err != nil {
 		return err
 	}
