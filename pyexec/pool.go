@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sandhost/sandhost/internal/threadprio"
+	"github.com/sandhost/sandhost/registry"
 	"github.com/sandhost/sandhost/sandbox"
 )
 
@@ -55,6 +56,9 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMemoryLimit(art, opts.MemoryLimit); err != nil {
+		return nil, err
+	}
 	for _, m := range opts.Mounts {
 		if st, err := os.Stat(m.HostDir); err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("pyexec: mount %s: not a directory", m.HostDir)
@@ -85,6 +89,33 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkMemoryLimit refuses a limit below the module's initial memory, which
+// no interpreter can start under (the engines' own error names pages and
+// a wasm section).
+func checkMemoryLimit(art Artefacts, limit int64) error {
+	wasm, err := os.ReadFile(art.Wasm)
+	if err != nil {
+		return err
+	}
+	least, err := sandbox.MinMemory(wasm)
+	if err != nil {
+		return fmt.Errorf("pyexec: %s: %w", art.Wasm, err)
+	}
+	if limit < least {
+		return fmt.Errorf("%w: memory limit %s is below the %s an interpreter needs at least (python.wasm's initial memory)",
+			registry.ErrInvalid, mib(limit), mib(least))
+	}
+	return nil
+}
+
+// mib is n bytes in MiB, exact when whole.
+func mib(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
 }
 
 // start makes the snapshot and the shared interpreters, and starts the

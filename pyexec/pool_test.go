@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sandhost/sandhost/pyexec"
+	"github.com/sandhost/sandhost/registry"
 	"github.com/sandhost/sandhost/sandbox"
 )
 
@@ -738,5 +739,31 @@ func TestCallerEndedIsNotATimeout(t *testing.T) {
 	}
 	if r := run(t, p, "while True: pass", pyexec.WithTimeout(200*time.Millisecond)); !strings.Contains(r.Stderr, "timed out after 200ms") {
 		t.Fatalf("its own timeout: %+v", trim(r))
+	}
+}
+
+// A memory limit no interpreter can start under is refused as invalid,
+// saying the least the build needs, rather than as a failed compile that
+// speaks of pages and wasm sections.
+func TestNewPoolRefusesAMemoryLimitBelowTheModules(t *testing.T) {
+	art, err := pyexec.FindArtefacts("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasm, err := os.ReadFile(art.Wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	least, err := sandbox.MinMemory(wasm)
+	if err != nil || least < 2<<20 {
+		t.Fatalf("python.wasm's initial memory: %d, %v", least, err)
+	}
+	want := fmt.Sprintf("%.2f MiB an interpreter needs at least", float64(least)/(1<<20))
+	if least%(1<<20) == 0 {
+		want = fmt.Sprintf("%d MiB an interpreter needs at least", least>>20)
+	}
+	_, err = pyexec.NewPool(ctx, pyexec.Options{Size: 1, MemoryLimit: least - 1<<20})
+	if !errors.Is(err, registry.ErrInvalid) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("NewPool with a limit 1 MiB below python.wasm's initial memory: %v; want ErrInvalid saying the least", err)
 	}
 }

@@ -42,6 +42,44 @@ func WithoutData(wasm []byte) ([]byte, error) {
 	return out, nil
 }
 
+// MinMemory is the initial size in bytes of a wasm module's memory (the
+// minimum of its memory section): the least memory limit an instance of it
+// can start under. A module without a memory section (one that imports its
+// memory or has none) gives 0.
+func MinMemory(wasm []byte) (int64, error) {
+	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) {
+		return 0, errors.New("sandbox: not a wasm module")
+	}
+	for i := 8; i < len(wasm); {
+		id := wasm[i]
+		size, n, err := uleb(wasm[i+1:])
+		if err != nil {
+			return 0, err
+		}
+		start := i + 1 + n
+		end := start + int(size)
+		if end > len(wasm) || end < start {
+			return 0, fmt.Errorf("sandbox: section %d runs past the end", id)
+		}
+		if id == 5 { // memory: a count, then each memory's limits
+			sec := wasm[start:end]
+			count, n, err := uleb(sec)
+			if err != nil || count == 0 || n >= len(sec) {
+				return 0, err
+			}
+			// The flags byte: bit 2 is memory64, whose pages are the same
+			// 64 KiB; the minimum follows it either way.
+			min, _, err := uleb(sec[n+1:])
+			if err != nil {
+				return 0, err
+			}
+			return int64(min) * 65536, nil
+		}
+		i = end
+	}
+	return 0, nil
+}
+
 func uleb(b []byte) (uint64, int, error) {
 	var v uint64
 	for i := 0; i < len(b) && i < 10; i++ {

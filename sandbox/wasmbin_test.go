@@ -68,3 +68,23 @@ func TestWithoutDataBulkMemory(t *testing.T) {
 		})
 	}
 }
+
+// MinMemory reads the module's initial memory: the least limit it can be
+// instantiated under.
+func TestMinMemory(t *testing.T) {
+	for _, c := range []struct {
+		m    []byte
+		want int64
+	}{
+		{bulkModule(0, 0x0b), 1 << 16},
+		{[]byte{0, 'a', 's', 'm', 1, 0, 0, 0, 5, 6, 1, 1, 0xc0, 2, 0xc0, 2}, 320 << 16}, // min 320 pages, max 320, in LEB128
+		{[]byte{0, 'a', 's', 'm', 1, 0, 0, 0}, 0},
+	} {
+		if got, err := sandbox.MinMemory(c.m); err != nil || got != c.want {
+			t.Errorf("MinMemory = %d, %v; want %d", got, err, c.want)
+		}
+	}
+	if _, err := sandbox.MinMemory([]byte("not wasm")); err == nil {
+		t.Error("MinMemory of a non-module: no error")
+	}
+}

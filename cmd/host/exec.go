@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -173,6 +174,11 @@ func (e *execFlags) local(ctx context.Context, g *globals, code string) (pyexec.
 	}
 	p, err := pyexec.NewPool(ctx, pyexec.Options{Size: 1, Timeout: e.timeout.d, MemoryLimit: int64(e.memory),
 		Mounts: e.mounts, PythonDir: e.pythonDir, Engine: e.engine, Services: services})
+	if errors.Is(err, registry.ErrInvalid) {
+		// A flag's value the pool cannot work with, such as a --memory
+		// below the interpreter's least.
+		return pyexec.Result{}, fmt.Errorf("%w: %w", errUsage, err)
+	}
 	if err != nil {
 		return pyexec.Result{}, err
 	}

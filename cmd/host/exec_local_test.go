@@ -75,3 +75,12 @@ func TestExecWarningIsNotAFailure(t *testing.T) {
 		t.Fatalf("exec of raising code: exit %d, stderr %q; want exit 1 naming the exception", code, errOut)
 	}
 }
+
+// A --memory below what an interpreter needs to start is a usage error
+// saying the least, not the engine's words about pages and wasm sections.
+func TestExecLocalMemoryBelowTheInterpretersLeast(t *testing.T) {
+	needPython(t)
+	newStore(t)
+	wantUsageError(t, []string{"exec", "--memory", "16MiB", "print(1)"}, "memory limit 16 MiB is below the", "an interpreter needs at least")
+	wantUsageError(t, []string{"exec", "--json", "--memory", "16MiB", "print(1)"}, "an interpreter needs at least")
+}
