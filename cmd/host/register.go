@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sandhost/sandhost/plugins/wasm"
 	"github.com/sandhost/sandhost/registry"
 )
 
@@ -51,6 +52,9 @@ func (f *registerFlags) run(ctx context.Context, g *globals, args []string) erro
 		CPUs: float64(f.cpus), GPUs: int(f.gpus), MemoryBytes: int64(f.memory)})}
 	if f.maxConcurrency > 0 {
 		opts = append(opts, registry.WithMaxConcurrency(f.maxConcurrency))
+	}
+	if f.module != "" && args[1] != wasm.FactoryName {
+		return usagef("--module is for factory %s (a Wasm plugin), not %s", wasm.FactoryName, args[1])
 	}
 	if f.args != "" && !json.Valid([]byte(f.args)) {
 		return usagef("--args is not valid JSON: %s", f.args)
