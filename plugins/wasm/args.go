@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -93,6 +94,12 @@ func (a Args) moduleBytes(ctx context.Context, reg *registry.Registry) ([]byte, 
 		return nil, fmt.Errorf("%w: module_sha256 %s needs a registry to fetch it from", registry.ErrInvalid, a.ModuleSHA256)
 	}
 	b, err := reg.GetBlob(ctx, a.ModuleSHA256)
+	if errors.Is(err, registry.ErrNotFound) {
+		// Not a missing service, as ErrNotFound alone would say: the
+		// namespace was reset, or the module stored in another.
+		return nil, fmt.Errorf("%w: module %s is not stored in this namespace: register it again with its file (host register --module FILE; in Go, Store it first)",
+			registry.ErrInvalid, a.ModuleSHA256)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("wasm: module %s: %w", a.ModuleSHA256, err)
 	}
