@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -28,7 +29,17 @@ func openClient(ctx context.Context, g *globals) (*registry.Registry, error) {
 	if g.redis == "" {
 		return nil, usagef("no Redis to reach: give --redis URL or set SANDHOST_REDIS (the URL `host serve` printed)")
 	}
-	return registry.Open(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
+	return openRegistry(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
+}
+
+// openRegistry is registry.Open, with a DSN of no known scheme a usage
+// error: a mistyped --redis is bad input, not a Redis that failed.
+func openRegistry(ctx context.Context, dsn string, opts ...registry.Option) (*registry.Registry, error) {
+	r, err := registry.Open(ctx, dsn, opts...)
+	if errors.Is(err, registry.ErrUnknownBackend) {
+		return nil, fmt.Errorf("%w: --redis: %w", errUsage, err)
+	}
+	return r, err
 }
 
 // clientRun adapts a command that takes an exact number of arguments and

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,6 +108,9 @@ func (e *execFlags) run(ctx context.Context, g *globals, args []string) error {
 			return usagef("--%s %s", name, side)
 		}
 	}
+	if !slices.Contains(sandbox.Engines(), e.engine) {
+		return usagef("--engine %q: want one of %s", e.engine, strings.Join(sandbox.Engines(), ", "))
+	}
 	var res pyexec.Result
 	if g.redis != "" && len(e.allow) == 0 {
 		res, err = e.throughService(ctx, g, string(code))
@@ -131,7 +135,7 @@ func (e *execFlags) run(ctx context.Context, g *globals, args []string) error {
 // throughService runs the code on the executor service. Only the limits
 // the user gave are sent, so the service's own defaults apply otherwise.
 func (e *execFlags) throughService(ctx context.Context, g *globals, code string) (pyexec.Result, error) {
-	r, err := registry.Open(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
+	r, err := openRegistry(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
 	if err != nil {
 		return pyexec.Result{}, err
 	}
@@ -165,7 +169,7 @@ func (e *execFlags) throughService(ctx context.Context, g *globals, code string)
 func (e *execFlags) local(ctx context.Context, g *globals, code string) (pyexec.Result, error) {
 	var services *pyexec.Services
 	if len(e.allow) > 0 {
-		r, err := registry.Open(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
+		r, err := openRegistry(ctx, g.redis, registry.WithNamespace(g.namespace), registry.ClientOnly())
 		if err != nil {
 			return pyexec.Result{}, err
 		}

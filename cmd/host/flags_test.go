@@ -38,3 +38,13 @@ func TestTimeoutsMustBePositive(t *testing.T) {
 		}
 	}
 }
+
+// An unknown --engine and a --redis of no known scheme are usage errors
+// (exit 2), as documented for bad input, on every command that opens one.
+func TestBadEngineAndDSNAreUsageErrors(t *testing.T) {
+	newStore(t)
+	wantUsageError(t, []string{"exec", "--engine", "bogus", "print(1)"}, `--engine "bogus"`, "wazy")
+	for _, args := range [][]string{{"list"}, {"get", "x"}, {"exec", "print(1)"}, {"exec", "--allow-service", "x", "print(1)"}, {"serve"}} {
+		wantUsageError(t, append(args, "--redis", "notaurl"), `"notaurl" has no scheme`)
+	}
+}

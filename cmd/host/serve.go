@@ -59,7 +59,7 @@ func (s *serveFlags) run(ctx context.Context, g *globals, args []string) error {
 	if dsn == "" {
 		dsn = "embedded://" + s.listen
 	}
-	r, err := registry.Open(ctx, dsn, registry.WithNamespace(g.namespace), registry.AcceptPlacement(),
+	r, err := openRegistry(ctx, dsn, registry.WithNamespace(g.namespace), registry.AcceptPlacement(),
 		registry.WithHostResources(offer))
 	if err != nil {
 		return err
