@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sync"
 	"time"
@@ -60,8 +61,14 @@ func NewPool(ctx context.Context, opts Options) (*Pool, error) {
 		return nil, err
 	}
 	for _, m := range opts.Mounts {
-		if st, err := os.Stat(m.HostDir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("pyexec: mount %s: not a directory", m.HostDir)
+		st, err := os.Stat(m.HostDir)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%w: mount %s: does not exist", registry.ErrInvalid, m.HostDir)
+		case err != nil:
+			return nil, fmt.Errorf("pyexec: mount %s: %w", m.HostDir, err)
+		case !st.IsDir():
+			return nil, fmt.Errorf("%w: mount %s: not a directory", registry.ErrInvalid, m.HostDir)
 		}
 	}
 	engine := opts.Engine

@@ -84,3 +84,18 @@ func TestExecLocalMemoryBelowTheInterpretersLeast(t *testing.T) {
 	wantUsageError(t, []string{"exec", "--memory", "16MiB", "print(1)"}, "memory limit 16 MiB is below the", "an interpreter needs at least")
 	wantUsageError(t, []string{"exec", "--json", "--memory", "16MiB", "print(1)"}, "an interpreter needs at least")
 }
+
+// A --mount whose host directory is missing says so, and one that is a
+// file says that: both are bad input (exit 2).
+func TestExecLocalMountMissingOrNotADirectory(t *testing.T) {
+	needPython(t)
+	newStore(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "nodata")
+	wantUsageError(t, []string{"exec", "--mount", missing + ":/data", "print(1)"}, "mount "+missing+": does not exist")
+	wantUsageError(t, []string{"exec", "--mount", file + ":/data", "print(1)"}, "mount "+file+": not a directory")
+}
