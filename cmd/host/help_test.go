@@ -65,3 +65,17 @@ func TestRegisterHelpNamesFactories(t *testing.T) {
 		}
 	}
 }
+
+// A flag one host process passes another is left out of help; the rest,
+// with their defaults, are still there.
+func TestHelpHidesInternalFlags(t *testing.T) {
+	for _, args := range [][]string{{"bench", "--help"}, {"help", "bench"}, {"bench", "--mode", "quick", "--help"}} {
+		help := mustCLI(t, nil, args...)
+		if strings.Contains(help, "serve-echo") || strings.Contains(help, "internal") {
+			t.Errorf("host %s lists an internal flag:\n%s", strings.Join(args, " "), help)
+		}
+		if !strings.Contains(help, "-scenarios IDS") || !strings.Contains(help, `(default "full")`) {
+			t.Errorf("host %s does not list the flags with their defaults:\n%s", strings.Join(args, " "), help)
+		}
+	}
+}

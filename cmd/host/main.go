@@ -165,10 +165,20 @@ func (c *command) printHelp(w io.Writer, name string, fs *flag.FlagSet) {
 		fmt.Fprintf(w, "\n%s\n", c.details())
 	}
 	fmt.Fprintln(w, "\nflags:")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	shown := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !strings.HasPrefix(f.Usage, internalFlag) {
+			shown.Var(f.Value, f.Name, f.Usage)
+			shown.Lookup(f.Name).DefValue = f.DefValue // not the value parsed so far
+		}
+	})
+	shown.SetOutput(w)
+	shown.PrintDefaults()
 }
+
+// internalFlag begins the usage of a flag that one host process passes
+// another: it works, but help leaves it out.
+const internalFlag = "internal: "
 
 // noFlags adapts a command that has only the global flags.
 func noFlags(fn runFunc) func(*flag.FlagSet) runFunc {
