@@ -79,3 +79,11 @@ func TestHelpHidesInternalFlags(t *testing.T) {
 		}
 	}
 }
+
+// A command missing its arguments says so without a dangling list of
+// none; one given too many names them.
+func TestMissingArgumentsSaySo(t *testing.T) {
+	dsn := newStore(t)
+	wantUsageError(t, []string{"get", "--redis", dsn}, "host get: usage: want NAME, got no arguments\n")
+	wantUsageError(t, []string{"get", "--redis", dsn, "a", "b"}, "want NAME, got 2 argument(s): a b\n")
+}

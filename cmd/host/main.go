@@ -206,7 +206,11 @@ func usagef(format string, a ...any) error {
 }
 
 func needArgs(args []string, n int, names string) error {
-	if len(args) != n {
+	switch {
+	case len(args) == n:
+	case len(args) == 0:
+		return usagef("want %s, got no arguments", names)
+	default:
 		return usagef("want %s, got %d argument(s): %s", names, len(args), strings.Join(args, " "))
 	}
 	return nil
