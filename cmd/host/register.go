@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -76,6 +77,10 @@ func (f *registerFlags) run(ctx context.Context, g *globals, args []string) erro
 		opts = append(opts, registry.WithArgs(json.RawMessage(f.args)))
 	}
 	h, err := r.Register(ctx, args[0], args[1], opts...)
+	if errors.Is(err, registry.ErrExists) {
+		// The registry's own message gives Go advice (use Get).
+		return fmt.Errorf("%w: %q in namespace %q: `host get %s` shows it", registry.ErrExists, args[0], g.namespace, args[0])
+	}
 	if err != nil {
 		return err
 	}

@@ -38,3 +38,14 @@ func TestRegisterAfterResetSaysTheModuleIsNotStored(t *testing.T) {
 	}
 	mustCLI(t, nil, "register", "--redis", dsn, "p", "wasm", "--module", file)
 }
+
+// Registering a name that is taken says what to run to see it, not the Go
+// API's advice.
+func TestRegisterTakenNameSaysHowToSeeIt(t *testing.T) {
+	dsn := startHost(t)
+	mustCLI(t, nil, "register", "--redis", dsn, "tok", "tokenizer", "--args", `{"vocab_size": 100}`)
+	_, errOut, code := cli(t, nil, "register", "--redis", dsn, "tok", "tokenizer", "--args", `{"vocab_size": 100}`)
+	if code != 1 || !strings.Contains(errOut, "already exists") || !strings.Contains(errOut, "host get tok") || strings.Contains(errOut, "use Get") {
+		t.Fatalf("register of a taken name: exit %d, stderr %q; want exit 1 saying it exists and `host get tok`", code, errOut)
+	}
+}
