@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -24,24 +25,32 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: plugin-dropin FIRST.wasm SECOND.wasm (two builds of ./examples/plugin-dropin/greeter)")
 		os.Exit(2)
 	}
-	first, err := os.ReadFile(os.Args[1])
-	if err != nil {
+	// log.Fatal skips deferred calls: run returns instead, so that the
+	// temporary directory and the registry are cleaned up on failure too.
+	if err := run(os.Args[1], os.Args[2]); err != nil {
 		log.Fatal(err)
 	}
-	second, err := os.ReadFile(os.Args[2])
+}
+
+func run(firstFile, secondFile string) error {
+	first, err := os.ReadFile(firstFile)
 	if err != nil {
-		log.Fatal(err)
+		return err
+	}
+	second, err := os.ReadFile(secondFile)
+	if err != nil {
+		return err
 	}
 	ctx := context.Background()
 	services, err := registry.Open(ctx, "", registry.WithNamespace("plugins")) // the embedded default
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer services.Close()
 
 	dir, err := os.MkdirTemp("", "plugins")
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer os.RemoveAll(dir)
 	// OnChange says when the host has applied a change; a program that
@@ -49,33 +58,50 @@ func main() {
 	changes := make(chan dropin.Change, 1)
 	plugins, err := dropin.Watch(ctx, services, dir, dropin.Options{OnChange: func(c dropin.Change) { changes <- c }})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer plugins.Close()
 	fmt.Println("serving plugins from", dir)
 
 	// A plugin and its settings: at most 2 calls at once, 5 s per call.
-	write(filepath.Join(dir, "greeter.yaml"), []byte("instances: 2\ntimeout: 5s\n"))
-	write(filepath.Join(dir, "greeter.wasm"), first)
-	report(next(changes))
-	greet(ctx, services)
+	if err := write(filepath.Join(dir, "greeter.yaml"), []byte("instances: 2\ntimeout: 5s\n")); err != nil {
+		return err
+	}
+	if err := write(filepath.Join(dir, "greeter.wasm"), first); err != nil {
+		return err
+	}
+	if err := report(next(changes)); err != nil {
+		return err
+	}
+	if err := greet(ctx, services); err != nil {
+		return err
+	}
 
 	// Replacing the file upgrades the service in place: calls running
 	// finish on the old build, later ones run on the new.
-	write(filepath.Join(dir, "greeter.wasm"), second)
-	report(next(changes))
-	greet(ctx, services)
+	if err := write(filepath.Join(dir, "greeter.wasm"), second); err != nil {
+		return err
+	}
+	if err := report(next(changes)); err != nil {
+		return err
+	}
+	if err := greet(ctx, services); err != nil {
+		return err
+	}
 
 	// Deleting it unregisters the service.
 	if err := os.Remove(filepath.Join(dir, "greeter.wasm")); err != nil {
-		log.Fatal(err)
+		return err
 	}
-	report(next(changes))
+	if err := report(next(changes)); err != nil {
+		return err
+	}
 	ok, err := services.Contains(ctx, "greeter")
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	fmt.Println("greeter registered:", ok)
+	return nil
 }
 
 // write puts a file into the directory under a hidden name, then renames
@@ -83,32 +109,31 @@ func main() {
 // waits for the writes to settle), but a stalled copy can be read half
 // written, logged as a module that does not compile, and loaded at its
 // next write.
-func write(path string, b []byte) {
+func write(path string, b []byte) error {
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		log.Fatal(err)
+		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		log.Fatal(err)
-	}
+	return os.Rename(tmp, path)
 }
 
 // next waits for the host to apply a change: a compile, which takes a
 // second or two for a Go plugin (much longer under the race detector).
-func next(changes <-chan dropin.Change) dropin.Change {
+func next(changes <-chan dropin.Change) (dropin.Change, error) {
 	select {
 	case c := <-changes:
-		return c
+		return c, nil
 	case <-time.After(3 * time.Minute):
-		log.Fatal("no change applied after 3 minutes")
-		return dropin.Change{}
+		return dropin.Change{}, errors.New("no change applied after 3 minutes")
 	}
 }
 
-func report(c dropin.Change) {
+func report(c dropin.Change, err error) error {
 	switch {
+	case err != nil:
+		return err
 	case c.Err != nil:
-		log.Fatalf("%s: %v", c.File, c.Err)
+		return fmt.Errorf("%s: %w", c.File, c.Err)
 	case c.Version == "":
 		fmt.Printf("%s removed (was %.12s)\n", c.Name, c.Previous)
 	case c.Previous == "":
@@ -116,18 +141,20 @@ func report(c dropin.Change) {
 	default:
 		fmt.Printf("%s upgraded, version %.12s (was %.12s)\n", c.Name, c.Version, c.Previous)
 	}
+	return nil
 }
 
-func greet(ctx context.Context, services *registry.Registry) {
+func greet(ctx context.Context, services *registry.Registry) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	h, err := services.Get(ctx, "greeter")
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	out, err := h.Call(ctx, "greet", []byte("world"))
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	fmt.Printf("greeter.greet(\"world\") = %q\n", out)
+	return nil
 }

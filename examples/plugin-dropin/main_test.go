@@ -45,3 +45,29 @@ func TestDropInUpgradeRemove(t *testing.T) {
 		t.Fatalf("example output:\n%s\nwant the add, hello, the upgrade, bonjour, the removal; its log:\n%s", out, logs.String())
 	}
 }
+
+// An example that fails (here: a first build that is not a module) exits
+// with an error and leaves no temporary directory behind.
+func TestDropInFailureRemovesItsDirectory(t *testing.T) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	bad := filepath.Join(dir, "bad.wasm")
+	if err := os.WriteFile(bad, []byte("not a module"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exampletest.Command(bad, bad)
+	cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if out, err := cmd.Output(); err == nil {
+		t.Fatalf("example with a bad module succeeded:\n%s%s", out, logs.String())
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		if strings.HasPrefix(e.Name(), "plugins") {
+			t.Fatalf("the failed example left %s in TMPDIR; its log:\n%s", e.Name(), logs.String())
+		}
+	}
+}
