@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -51,10 +52,11 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := child.Start(); err != nil {
+	exited, err := startChild(child)
+	if err != nil {
 		return fmt.Errorf("start second host: %w", err)
 	}
-	defer func() { child.Process.Kill(); child.Wait() }()
+	defer func() { child.Process.Kill(); <-exited }()
 	sc := bufio.NewScanner(stdout)
 	for ready := false; !ready; {
 		if !sc.Scan() {
@@ -170,6 +172,30 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	}
 	fmt.Fprintf(out, "  services after reset: %d\n\ndemo done.\n", len(names))
 	return nil
+}
+
+// startChild starts cmd, which ends when this process does, even killed
+// outright (setParentDeathSignal), and returns what its Wait returns once
+// it has exited. Linux signals the child when the thread that started it
+// ends, and the runtime ends threads of goroutines that exit locked to
+// them: the thread is kept, locked, until the child exits.
+func startChild(cmd *exec.Cmd) (<-chan error, error) {
+	setParentDeathSignal(cmd)
+	started, exited := make(chan error, 1), make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		exited <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return exited, nil
 }
 
 func demoPython(ctx context.Context, out io.Writer, r *registry.Registry) error {
