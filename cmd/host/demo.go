@@ -30,6 +30,10 @@ func runDemo(ctx context.Context, g *globals, args []string) error {
 	if err := needArgs(args, 0, "no arguments"); err != nil {
 		return err
 	}
+	if g.json {
+		// A tour is for reading; its steps are no record a script could use.
+		return usagef("--json: the demo is a text tour and has no JSON output")
+	}
 	out := g.stdout
 	step := func(format string, a ...any) { fmt.Fprintf(out, "\n== "+format+"\n", a...) }
 

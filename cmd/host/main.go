@@ -10,7 +10,8 @@
 //	host bench      the benchmark harness: every scenario beside its baselines
 //
 // Every subcommand takes --redis URL and --namespace NS (or SANDHOST_REDIS and
-// SANDHOST_NAMESPACE), --json and --help. Exit codes: 0 ok, 1 error, 2 usage.
+// SANDHOST_NAMESPACE), --json (but demo) and --help. Exit codes: 0 ok, 1 error,
+// 2 usage.
 package main
 
 import (
@@ -195,7 +196,7 @@ func printUsage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery command takes --redis URL, --namespace NS, --json and --help (`host help COMMAND`).\n"+
+	fmt.Fprintln(w, "\nEvery command takes --redis URL, --namespace NS, --json (but demo) and --help (`host help COMMAND`).\n"+
 		"Every command but serve, demo and a local exec needs a Redis to reach: --redis or SANDHOST_REDIS.\n"+
 		"Flags may follow arguments; a negative number is an argument, and so is everything after --.\n"+
 		"Environment: SANDHOST_REDIS, SANDHOST_NAMESPACE. Exit codes: 0 ok, 1 error, 2 usage.")
