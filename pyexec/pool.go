@@ -112,17 +112,9 @@ func checkMemoryLimit(art Artefacts, limit int64) error {
 	}
 	if limit < least {
 		return fmt.Errorf("%w: memory limit %s is below the %s an interpreter needs at least (python.wasm's initial memory)",
-			registry.ErrInvalid, mib(limit), mib(least))
+			registry.ErrInvalid, sizeText(limit), sizeText(least))
 	}
 	return nil
-}
-
-// mib is n bytes in MiB, exact when whole.
-func mib(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
 }
 
 // start makes the snapshot and the shared interpreters, and starts the

@@ -758,7 +758,7 @@ func TestNewPoolRefusesAMemoryLimitBelowTheModules(t *testing.T) {
 	if err != nil || least < 2<<20 {
 		t.Fatalf("python.wasm's initial memory: %d, %v", least, err)
 	}
-	want := fmt.Sprintf("%.2f MiB an interpreter needs at least", float64(least)/(1<<20))
+	want := fmt.Sprintf("%.1f MiB an interpreter needs at least", float64(least)/(1<<20))
 	if least%(1<<20) == 0 {
 		want = fmt.Sprintf("%d MiB an interpreter needs at least", least>>20)
 	}
