@@ -35,17 +35,10 @@ type Artefacts struct {
 // falling back on the cache would run another interpreter than the one asked
 // for.
 func FindArtefacts(dir string) (Artefacts, error) {
-	explicit := dir
-	if explicit == "" {
-		explicit = os.Getenv("SANDHOST_PYTHON_DIR")
-	}
-	d := explicit
-	if d == "" {
-		d = filepath.Join(sandbox.CacheRoot(), "python-wasm", "current")
-	}
+	d, explicit := chooseDir(dir, "SANDHOST_PYTHON_DIR", "python-wasm")
 	wasm := filepath.Join(d, "python.wasm")
 	if _, err := os.Stat(wasm); err != nil {
-		if explicit != "" {
+		if explicit {
 			return Artefacts{}, fmt.Errorf("%w: %s: %w", ErrNoPython, d, err)
 		}
 		return Artefacts{}, fmt.Errorf("%w (looked in %s): build it with `make python-wasm` (about 5 minutes, cached), or set SANDHOST_PYTHON_DIR", ErrNoPython, d)
@@ -77,6 +70,19 @@ func findStdlib(dir string) (string, error) {
 // a site directory built for this CPython.
 var ErrNoPackages = errors.New("python packages not found")
 
+// chooseDir is dir when given, else the directory in the environment
+// variable env when set (explicit either way: it must hold what is looked
+// for), else the cache's current build of kind.
+func chooseDir(dir, env, kind string) (d string, explicit bool) {
+	if dir == "" {
+		dir = os.Getenv(env)
+	}
+	if dir != "" {
+		return dir, true
+	}
+	return filepath.Join(sandbox.CacheRoot(), kind, "current"), false
+}
+
 // FindPackages looks for the site directory of third-party packages that
 // `make python-packages` builds for the stdlib of art: in dir (when not
 // empty), in $SANDHOST_PACKAGES_DIR, or in the cache ($SANDHOST_CACHE or
@@ -87,16 +93,9 @@ var ErrNoPackages = errors.New("python packages not found")
 // directory named by either must be usable (ErrNoPackages).
 func FindPackages(dir string, art Artefacts) (string, error) {
 	want := strings.TrimPrefix(filepath.Base(art.Stdlib), "python")
-	explicit := dir
-	if explicit == "" {
-		explicit = os.Getenv("SANDHOST_PACKAGES_DIR")
-	}
-	d := explicit
-	if d == "" {
-		d = filepath.Join(sandbox.CacheRoot(), "python-packages", "current")
-	}
+	d, explicit := chooseDir(dir, "SANDHOST_PACKAGES_DIR", "python-packages")
 	site, err := siteFor(d, want)
-	if err != nil && explicit != "" {
+	if err != nil && explicit {
 		return "", fmt.Errorf("%w: %s: %v (build it with `make python-packages`)", ErrNoPackages, d, err)
 	}
 	return site, nil
