@@ -31,8 +31,8 @@ func TestPythonExecutorAcrossHosts(t *testing.T) {
 			t.Fatalf("host %s offers python_executor: %v (the host without python.wasm is %s)", h.ID, offers, bare.ID)
 		}
 	}
-	if n := specOf(t, url, "py", "python_executor").MaxConcurrency; n != 2 {
-		t.Fatalf("max concurrency %d, want the pool size", n)
+	if n := specOf(t, url, "py", "python_executor").MaxConcurrency; n != 4 {
+		t.Fatalf("max concurrency %d, want twice the pool size (its calls and those standing aside)", n)
 	}
 
 	if got := mustCLI(t, url, "py", "exec", "x = 10; y = 20; print(f'Result: {x + y}')"); got != "Result: 30\n" {
