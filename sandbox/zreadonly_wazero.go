@@ -10,8 +10,8 @@ import (
 )
 
 // wazeroReadOnlyFS is a host directory the guest may read but not change.
-// The engine's own read-only mount answers a write with ENOSYS, which
-// Python reports as "Function not implemented"; a read-only file system
+// The engine's own read-only mount answers a write with ENOSYS (errno 52
+// in the guest, a missing system call); a read-only file system
 // natively answers EROFS ("Read-only file system"), which code that copes
 // with an unwritable place expects.
 type wazeroReadOnlyFS struct{ wsys.FS }
