@@ -12,6 +12,7 @@ import (
 
 	"github.com/sandhost/sandhost/internal/wire"
 	"github.com/sandhost/sandhost/registry"
+	"github.com/tetratelabs/wazero"
 )
 
 // Args are the constructor arguments of the "wasm" factory. Module or
@@ -117,7 +118,14 @@ func Sum(module []byte) string {
 // are not written twice) and returns args that name it, for
 // reg.Register(ctx, name, wasm.FactoryName, registry.WithArgs(args)) from
 // any process of the namespace.
+//
+// A module that is not valid WebAssembly is refused (ErrInvalid) before
+// anything is stored: its bytes would stay in the namespace, read by no
+// one, until a reset.
 func Store(ctx context.Context, reg *registry.Registry, module []byte) (Args, error) {
+	if err := validModule(ctx, module); err != nil {
+		return Args{}, err
+	}
 	sum, err := reg.PutBlob(ctx, module)
 	if err != nil {
 		return Args{}, fmt.Errorf("wasm: store module: %w", err)
@@ -153,4 +161,17 @@ func (a *Args) UnmarshalJSON(b []byte) error {
 	}
 	a.Memory, a.Timeout = int64(w.Memory), time.Duration(w.Timeout)
 	return nil
+}
+
+// validModule decodes and validates module with wazero's interpreter, which
+// compiles nothing to machine code: a text file or a truncated upload fails
+// here in milliseconds.
+func validModule(ctx context.Context, module []byte) error {
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer rt.Close(ctx)
+	cm, err := rt.CompileModule(ctx, module)
+	if err != nil {
+		return fmt.Errorf("%w: wasm: not a valid WebAssembly module: %w", registry.ErrInvalid, err)
+	}
+	return cm.Close(ctx)
 }

@@ -147,6 +147,24 @@ func TestMissingFunction(t *testing.T) {
 	}
 }
 
+// A file that is not WebAssembly is refused before it is stored: its bytes
+// would stay in the namespace, read by no one.
+func TestStoreRefusesWhatIsNotWasm(t *testing.T) {
+	ctx := context.Background()
+	reg, _ := openMemory(t)
+	module := []byte("not a module, a README\n")
+	if _, err := wasm.Store(ctx, reg, module); !errors.Is(err, registry.ErrInvalid) {
+		t.Fatalf("Store of a text file: %v, want ErrInvalid", err)
+	}
+	if _, err := reg.GetBlob(ctx, wasm.Sum(module)); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("the refused file is stored: %v", err)
+	}
+	truncated := mustBuild(t, counterSrc)
+	if _, err := wasm.Store(ctx, reg, truncated[:len(truncated)/2]); !errors.Is(err, registry.ErrInvalid) {
+		t.Fatalf("Store of half a module: %v, want ErrInvalid", err)
+	}
+}
+
 // logged reports whether one line of a JSON log holds every part.
 func logged(log string, parts ...string) bool {
 	for _, line := range strings.Split(log, "\n") {
