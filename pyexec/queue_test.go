@@ -63,17 +63,25 @@ func whichOf(its []*interp, it *interp) string {
 	return "nowhere"
 }
 
+// queueOne starts a caller of q.get under ctx, returns once it waits in the
+// (empty) queue, and says on done what its get returned.
+func queueOne(ctx context.Context, t *testing.T, q *queue[*interp]) (done <-chan error) {
+	t.Helper()
+	ch := make(chan error, 1)
+	go func() {
+		_, err := q.get(ctx)
+		ch <- err
+	}()
+	waitFor(t, "the caller to queue", func() bool { return q.waiters() == 1 })
+	return ch
+}
+
 // A caller whose deadline passes while queued leaves the queue: the next
 // interpreter goes to the free ones, not to it, and a later caller gets it.
 func TestQueueDeadlineWhileQueued(t *testing.T) {
 	var q queue[*interp]
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := q.get(ctx)
-		done <- err
-	}()
-	waitFor(t, "the caller to queue", func() bool { return q.waiters() == 1 })
+	done := queueOne(ctx, t, &q)
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("get after its context ended: %v", err)
@@ -94,12 +102,7 @@ func TestQueueDeadlineWhileQueued(t *testing.T) {
 
 func TestQueueCloseWakesWaiters(t *testing.T) {
 	var q queue[*interp]
-	done := make(chan error, 1)
-	go func() {
-		_, err := q.get(context.Background())
-		done <- err
-	}()
-	waitFor(t, "the caller to queue", func() bool { return q.waiters() == 1 })
+	done := queueOne(context.Background(), t, &q)
 	if free := q.close(); len(free) != 0 {
 		t.Fatalf("close returned %d interpreters", len(free))
 	}
@@ -119,12 +122,7 @@ func TestQueueDropsWhatAClosedQueueCannotTake(t *testing.T) {
 	var dropped []*interp
 	q := queue[*interp]{drop: func(it *interp) { dropped = append(dropped, it) }}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := q.get(ctx)
-		done <- err
-	}()
-	waitFor(t, "the caller to queue", func() bool { return q.waiters() == 1 })
+	done := queueOne(ctx, t, &q)
 	it := &interp{}
 	// All at once, as far as the waiter can tell: whichever it sees first,
 	// its context has ended and the queue is closed when it gives it back.
