@@ -9,7 +9,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 run: build python-wasm python-packages
 	$(BIN)/host demo
 
-# python-wasm builds CPython for wasm32-wasi from Debian's sources (about 6
+# python-wasm builds CPython for wasm32-wasi from Debian's sources (about 9
 # minutes the first time, instant when ~/.cache/sandhost has this recipe).
 python-wasm:
 	@bash wasm/python/build.sh

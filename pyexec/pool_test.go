@@ -206,6 +206,31 @@ func TestAdversarialInputs(t *testing.T) {
 	}
 }
 
+// Recursion through C (a memoised function, a sort key, __repr__, a nested
+// structure) raises RecursionError, catchable, however high the code set
+// the recursion limit, where the native build of the same CPython dies of
+// a segmentation fault on the sort key; and it goes as deep as the count
+// lets it: the C stack holds the frames of the link-time-optimised build
+// (wasm/python/patches/wasi-stack-check.patch).
+func TestDeepCRecursionRaisesRecursionError(t *testing.T) {
+	p := newPool(t, pyexec.Options{Size: 1})
+	const prelude = "import sys, functools, json\nsys.setrecursionlimit(10**6)\n" +
+		"def report(f):\n    try:\n        f()\n        print('returned')\n    except RecursionError:\n        print('RecursionError')\n"
+	for _, c := range []struct{ name, code, want string }{
+		{"memoised recursion 1,500 deep", "@functools.lru_cache(None)\ndef f(n): return 0 if n == 0 else f(n - 1) + 1\nreport(lambda: f(1500))", "returned"},
+		{"memoised recursion without end", "@functools.lru_cache(None)\ndef f(n): return f(n + 1)\nreport(lambda: f(0))", "RecursionError"},
+		{"a sort key that sorts", "def key(x): return sorted([x], key=key)\nreport(lambda: key(1))", "RecursionError"},
+		{"__repr__", "class R:\n    def __repr__(self): return repr(self)\nreport(lambda: repr(R()))", "RecursionError"},
+		{"a nested list to JSON", "x = []\nfor _ in range(100000): x = [x]\nreport(lambda: json.dumps(x))", "RecursionError"},
+	} {
+		r := run(t, p, prelude+c.code)
+		if !r.Success || r.Stdout != c.want+"\n" {
+			t.Errorf("%s: want %s, got %+v", c.name, c.want, trim(r))
+		}
+	}
+	healthy(t, p, 2)
+}
+
 // The output cap holds whatever the code does to the streams the harness
 // gives it, and for what it writes to fd 1 and 2 itself: each stream of the
 // result is at most the cap, and more is reported as cut.

@@ -92,6 +92,7 @@ rm -f "$wb/sandhost_embed.o" "$wb/python-reactor.wasm"  # so that a link that wr
    -c "$here/sandhost_embed.c" -o sandhost_embed.o)
 (cd "$wb" && run "$logs/link.log" $CC_WASM \
    -mexec-model=reactor -z stack-size=8388608 -Wl,--stack-first -Wl,--initial-memory=20971520 \
+   $WASM_LTO_LDFLAGS -Wl,--thinlto-cache-dir="$work/thinlto-cache" \
    -Wl,--export=__stack_pointer -Wl,--export=_PyRuntime \
    sandhost_embed.o "${libs[@]}" \
    -L"$deps/lib" -lz -lbz2 -llzma -lsqlite3 \
