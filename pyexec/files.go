@@ -1,7 +1,9 @@
 package pyexec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 
@@ -19,7 +21,7 @@ func (p *Pool) putFiles(it *interp, files map[string][]byte) (written bool, err 
 	}
 	var total int64
 	for name, b := range files {
-		if !filepath.IsLocal(strings.TrimPrefix(name, "/tmp/")) {
+		if outsideTmp(name) {
 			return false, fmt.Errorf("%w: %q", sandbox.ErrOutsideScratch, name)
 		}
 		total += int64(len(b))
@@ -37,17 +39,41 @@ func (p *Pool) putFiles(it *interp, files map[string][]byte) (written bool, err 
 	return written, nil
 }
 
-// getFiles reads back the output files asked for that exist, are regular
-// and fit the pool's FileCap, by name relative to /tmp.
-func (p *Pool) getFiles(sc *sandbox.Scratch, names []string) map[string][]byte {
-	if len(names) == 0 {
-		return nil
-	}
-	out := map[string][]byte{}
+// checkOutputNames refuses, before the code runs, an output file named
+// outside /tmp: it could never be returned.
+func checkOutputNames(names []string) error {
 	for _, name := range names {
-		if b, err := sc.ReadFile(name, p.opts.FileCap); err == nil {
-			out[strings.TrimPrefix(name, "/tmp/")] = b
+		if outsideTmp(name) {
+			return fmt.Errorf("output file: %w: %q", sandbox.ErrOutsideScratch, name)
 		}
 	}
-	return out
+	return nil
+}
+
+// outsideTmp says whether a file name (relative to /tmp, or under /tmp/)
+// is not a file of /tmp.
+func outsideTmp(name string) bool {
+	rel := strings.TrimPrefix(name, "/tmp/")
+	return !filepath.IsLocal(rel) || filepath.Clean(rel) == "."
+}
+
+// getFiles reads back the output files asked for that exist, are regular
+// and fit the pool's FileCap, by name relative to /tmp. For one that exists
+// but cannot be returned, notes says why (a missing file is no news: the
+// caller sees it absent).
+func (p *Pool) getFiles(sc *sandbox.Scratch, names []string) (files map[string][]byte, notes string) {
+	if len(names) == 0 {
+		return nil, ""
+	}
+	files = map[string][]byte{}
+	for _, name := range names {
+		b, err := sc.ReadFile(name, p.opts.FileCap)
+		switch {
+		case err == nil:
+			files[strings.TrimPrefix(name, "/tmp/")] = b
+		case !errors.Is(err, fs.ErrNotExist):
+			notes += fmt.Sprintf("[output file not returned: %v]\n", err)
+		}
+	}
+	return files, notes
 }

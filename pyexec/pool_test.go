@@ -347,9 +347,15 @@ func TestScratchTmpAndFiles(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 1, ScratchSize: 1 << 20})
 	// Files in, computed on, and out.
 	r := run(t, p, "data = open('/tmp/in/data.txt').read()\nopen('/tmp/out.txt', 'w').write(data.upper())\nprint(len(data))",
-		pyexec.WithFiles(map[string][]byte{"in/data.txt": []byte("hello")}), pyexec.WithOutputFiles("out.txt", "missing.txt", "../etc/passwd"))
+		pyexec.WithFiles(map[string][]byte{"in/data.txt": []byte("hello")}), pyexec.WithOutputFiles("out.txt", "missing.txt"))
 	if !r.Success || r.Stdout != "5\n" || string(r.Files["out.txt"]) != "HELLO" || len(r.Files) != 1 {
 		t.Fatalf("files: %+v", r)
+	}
+	// An output file that could never be returned is refused before the
+	// code runs.
+	r = run(t, p, "print('ran')", pyexec.WithOutputFiles("out.txt", "../etc/passwd"))
+	if r.Passed || r.Stdout != "" || !strings.Contains(r.Stderr, `output file: sandbox: file name is not inside /tmp: "../etc/passwd"`) {
+		t.Fatalf("an output file outside /tmp: %+v", r)
 	}
 	// The cap holds: a 2 MiB write into a 1 MiB /tmp fails cleanly.
 	r = run(t, p, "open('/tmp/big', 'wb').write(b'x' * (2 * 1024 * 1024))")
@@ -602,9 +608,14 @@ func TestFileCap(t *testing.T) {
 	p := newPool(t, pyexec.Options{Size: 1, FileCap: 1000})
 	r := run(t, p, "open('/tmp/fits', 'wb').write(b'x' * 1000)\nopen('/tmp/over', 'wb').write(b'x' * 1001)",
 		pyexec.WithOutputFiles("fits", "over"))
-	if _, over := r.Files["over"]; !r.Success || len(r.Files["fits"]) != 1000 || over {
+	if _, over := r.Files["over"]; !r.Passed || len(r.Files["fits"]) != 1000 || over {
 		t.Fatalf("files of 1000 and 1001 bytes under a cap of 1000: got %d files, fits %d bytes, over returned %v (%+v)",
 			len(r.Files), len(r.Files["fits"]), over, trim(r))
+	}
+	// The file left out is named, with its size: not taken for one the
+	// code never wrote.
+	if r.Success || !strings.Contains(r.Stderr, "/tmp/over has 1001 bytes, the limit is 1000") {
+		t.Fatalf("the file over the cap was dropped without a word: %+v", trim(r))
 	}
 }
 

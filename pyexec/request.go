@@ -46,7 +46,9 @@ type Request struct {
 	// (names relative to /tmp; subdirectories are made).
 	Files map[string][]byte `json:"files,omitempty"`
 	// OutputFiles are read back from /tmp into Result.Files after the
-	// call, each up to the pool's FileCap.
+	// call, each up to the pool's FileCap; one that exists but is larger
+	// or not a regular file is named on Result.Stderr instead (and Success
+	// is false). A name outside /tmp fails the call before the code runs.
 	OutputFiles []string `json:"output_files,omitempty"`
 	// Reset drops Session's state and runs nothing.
 	Reset bool `json:"reset,omitempty"`

@@ -14,6 +14,9 @@ import (
 // report whether the call changed what a later call would see.
 func (p *Pool) run(ctx context.Context, c *call, it *interp, isolate bool) (res Result, keep bool) {
 	req := c.req
+	if err := checkOutputNames(req.OutputFiles); err != nil {
+		return Result{Stderr: "Error: " + err.Error() + "\n", ReturnCode: 1, Failure: FailException}, true
+	}
 	if written, err := p.putFiles(it, req.Files); err != nil {
 		// Some files written: the interpreter goes, so that no later call
 		// sees part of this call's files.
@@ -56,7 +59,13 @@ func (p *Pool) run(ctx context.Context, c *call, it *interp, isolate bool) (res 
 		if sc.Full() {
 			res.Stderr += fmt.Sprintf("[/tmp is full: its cap is %d bytes]\n", sc.Cap())
 		}
-		res.Files = p.getFiles(sc, req.OutputFiles)
+		var notes string
+		res.Files, notes = p.getFiles(sc, req.OutputFiles)
+		if notes != "" {
+			// Success promises an empty stderr; the verdict (Passed) is the code's.
+			res.Stderr += notes
+			res.Success = false
+		}
 	}
 	return res, keep
 }
