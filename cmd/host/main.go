@@ -72,6 +72,10 @@ type globals struct {
 func main() {
 	// go-redis's own log goes to slog at debug level (the redis driver).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal asks for an orderly stop (a host leaves the
+	// namespace); a second one kills the process, as it would without
+	// the handler, instead of being swallowed while the stop hangs.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
