@@ -71,13 +71,20 @@ type globals struct {
 
 func main() {
 	// go-redis's own log goes to slog at debug level (the redis driver).
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first signal asks for an orderly stop (a host leaves the
-	// namespace); a second one kills the process, as it would without
-	// the handler, instead of being swallowed while the stop hangs.
-	context.AfterFunc(ctx, stop)
+	// namespace); a second one kills the process, as it would without the
+	// handler, instead of being swallowed while the stop hangs. The default
+	// is back before ctx ends, so before anything the stop does.
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		cancel()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
+	cancel()
 	os.Exit(code)
 }
 
