@@ -3,6 +3,7 @@ package test
 import (
 	"bufio"
 	"errors"
+	"io"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -43,7 +44,7 @@ func TestSecondSignalEndsAHangingStop(t *testing.T) {
 }
 
 // waitLine reads r until a line contains want.
-func waitLine(t *testing.T, r interface{ Read([]byte) (int, error) }, want string) {
+func waitLine(t *testing.T, r io.Reader, want string) {
 	t.Helper()
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
